@@ -1,0 +1,112 @@
+"""The command line: parse, call the library, print diagnostics, return an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from . import __version__
+
+USAGE_ERROR = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `publish` command; returns 0 (built), 1 (a source failed) or 2 (usage)."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors and 0 on --help
+        return int(exc.code or 0)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return USAGE_ERROR
+    return args.run(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="publish", description="Markdown pamphlets to A5 PDF, EPUB 3 and a web page.")
+    parser.add_argument("--version", action="version", version=f"publish {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build sources into --out")
+    build.add_argument("paths", nargs="*", metavar="PATH", help="source file, source folder or folder of sources (default: source/)")
+    build.add_argument("--out", default="dist", help="output folder (default: dist/)")
+    build.add_argument("--format", dest="formats", type=_formats, help="comma-separated: pdf,epub,html (default: all)")
+    build.add_argument("--jobs", type=int, default=1, help="sources built in parallel")
+    build.add_argument("--shard", type=_shard, help="K/N: build only the K-th of N shares of the sources")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("--json", action="store_true", help="print the manifest as JSON on stdout")
+    build.set_defaults(run=_build)
+
+    check = commands.add_parser("check", help="lint sources without building")
+    check.add_argument("paths", nargs="*", metavar="PATH")
+    check.set_defaults(run=_check)
+
+    new = commands.add_parser("new", help="scaffold source/<slug>.md")
+    new.add_argument("title")
+    new.set_defaults(run=_new)
+    return parser
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    from .pipeline import FORMATS
+
+    formats = tuple(f.strip() for f in value.split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise argparse.ArgumentTypeError(f"unknown format {', '.join(unknown) or value!r} (choose from {','.join(FORMATS)})")
+    return formats
+
+
+def _shard(value: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d+)/(\d+)", value)
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise argparse.ArgumentTypeError(f"{value!r} is not K/N with 1 <= K <= N")
+    return int(match[1]), int(match[2])
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .errors import PublishError
+    from .pipeline import build
+
+    try:
+        manifest = build(args.paths or None, out=args.out, formats=args.formats, jobs=max(1, args.jobs),
+                         shard=args.shard, strict=args.strict)
+    except PublishError as exc:
+        _report(exc.diagnostics)
+        return 1
+    _report(manifest.diagnostics)
+    if args.json:
+        sys.stdout.write(manifest.to_json())
+    else:
+        for artifact in manifest.artifacts:
+            pages = f", {artifact.pages} pages" if artifact.pages else ""
+            print(f"wrote {Path(args.out) / artifact.path} ({artifact.bytes:,} bytes{pages})", file=sys.stderr)
+    return 0 if manifest.ok else 1
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .pipeline import check
+
+    problems = check(args.paths or None)
+    _report(problems)
+    return 1 if any(p.severity == "error" for p in problems) else 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from .errors import PublishError
+    from .scaffold import new_source
+
+    try:
+        print(new_source(args.title))
+    except PublishError as exc:
+        _report(exc.diagnostics)
+        return 1
+    return 0
+
+
+def _report(diagnostics) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic, file=sys.stderr)

@@ -1,0 +1,65 @@
+"""Project settings: where styles, fonts and templates come from."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import fail
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _default_dir(name: str) -> Path:
+    """The shipped default folder: inside the wheel, or at the top of a checkout."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings for one project; a project's own files shadow the defaults."""
+
+    root: Path
+    search: tuple[tuple[str, tuple[Path, ...]], ...]
+    epoch: int | None = None  # SOURCE_DATE_EPOCH: the one clock reproducible outputs may read
+
+    def find(self, kind: str, name: str) -> Path:
+        """The first `kind/name` (styles, fonts, templates) in the project, then the defaults."""
+        for directory in self.dirs(kind):
+            candidate = directory / name
+            if candidate.is_file():
+                return candidate
+        raise fail(f"{kind}/{name}", "P130", f"no {kind} file named {name!r} in the project or the defaults")
+
+    def dirs(self, kind: str) -> tuple[Path, ...]:
+        """Search folders for `kind`, project first."""
+        return dict(self.search)[kind]
+
+
+def load_config(root: Path | str = ".") -> Config:
+    """Read the project at `root`: its own styles/fonts/templates, then the packaged ones."""
+    root = Path(root).resolve()
+    settings = _tool_settings(root / "pyproject.toml")
+    search = []
+    for kind in ("styles", "fonts", "templates"):
+        own = root / settings.get(kind, kind)
+        default = _default_dir(kind)
+        dirs = (own, default) if own.is_dir() and own.resolve() != default.resolve() else (default,)
+        search.append((kind, dirs))
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch and not epoch.isdigit():
+        raise fail("SOURCE_DATE_EPOCH", "P132", f"{epoch!r} is not a number of seconds")
+    return Config(root=root, search=tuple(search), epoch=int(epoch) if epoch else None)
+
+
+def _tool_settings(pyproject: Path) -> dict:
+    if not pyproject.is_file():
+        return {}
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise fail(str(pyproject), "P131", f"cannot read pyproject.toml: {exc}") from None
+    return data.get("tool", {}).get("publish", {})

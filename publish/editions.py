@@ -1,0 +1,48 @@
+"""Fill the Jinja2 edition templates (print, epub, web) from a Document."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from . import __version__
+from .config import Config
+from .labels import human_date, labels_for
+from .markup import Document
+
+
+@lru_cache(maxsize=8)
+def _environment(template_dirs: tuple[Path, ...]):
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    return Environment(
+        loader=FileSystemLoader([str(d) for d in template_dirs]),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+def render(config: Config, template: str, document: Document, **extra: object) -> str:
+    """Render one edition template with the document's parts and labels."""
+    from markupsafe import Markup
+
+    meta = document.meta
+    context = {
+        "meta": meta,
+        "inline": {key: Markup(value) for key, value in document.inline.items()},
+        "plain": document.plain,
+        "body": Markup(document.body),
+        "labels": labels_for(meta.lang),
+        "date": human_date(meta.date, meta.lang),
+        "image": meta.image,
+        "version": __version__,
+    }
+    context.update(extra)
+    return _environment(config.dirs("templates")).get_template(template).render(context)
+
+
+def stylesheet(config: Config, *names: str) -> str:
+    """Concatenate the named stylesheets from the project or the defaults."""
+    return "\n".join(config.find("styles", name).read_text(encoding="utf-8") for name in names)

@@ -1,0 +1,76 @@
+"""The bundled faces, and subsets of them for editions that carry their own fonts (EPUB, web)."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config
+
+TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Face:
+    family: str
+    weight: str
+    style: str
+    file: str
+
+
+FACES = (
+    Face("PT Serif", "normal", "normal", "PTSerif-Regular.ttf"),
+    Face("PT Serif", "normal", "italic", "PTSerif-Italic.ttf"),
+    Face("PT Serif", "bold", "normal", "PTSerif-Bold.ttf"),
+    Face("PT Serif", "bold", "italic", "PTSerif-BoldItalic.ttf"),
+    Face("PT Sans", "normal", "normal", "PTSans-Regular.ttf"),
+    Face("PT Sans", "bold", "normal", "PTSans-Bold.ttf"),
+    Face("PT Mono", "normal", "normal", "PTMono-Regular.ttf"),
+)
+
+def faces_for(body: str) -> tuple[Face, ...]:
+    """The faces an edition of `body` (HTML) needs: the mono face only when there is code."""
+    has_code = "<code" in body or "<pre" in body
+    return tuple(f for f in FACES if f.family != "PT Mono" or has_code)
+
+
+def characters(*pages: str) -> str:
+    """Every character the pages show: tags dropped, entities decoded."""
+    return "".join(sorted(set(html.unescape(TAG.sub("", "".join(pages))))))
+
+
+def font_face_css(urls: dict[str, str], faces: tuple[Face, ...] = FACES) -> str:
+    """@font-face rules for `faces`, each pointing at urls[file]."""
+    return "".join(
+        f'@font-face {{ font-family: "{f.family}"; font-weight: {f.weight}; font-style: {f.style}; '
+        f'src: url("{urls[f.file]}"); }}\n'
+        for f in faces
+    )
+
+
+def font_path(config: Config, face: Face) -> Path:
+    return config.find("fonts", face.file)
+
+
+def subset(path: Path, text: str, flavor: str | None = None) -> bytes:
+    """The face cut down to the characters of `text` (and the hyphen), unhinted; woff2 when asked."""
+    from fontTools import subset as ft_subset
+    from fontTools.ttLib import TTFont
+
+    options = ft_subset.Options()
+    options.flavor = flavor
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.hinting = False  # screens and e-ink render unhinted outlines well; hints triple the size
+    font = TTFont(path, recalcTimestamp=False)
+    subsetter = ft_subset.Subsetter(options)
+    subsetter.populate(text=text + "-\u00ad")
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.flavor = flavor
+    font.save(out, reorderTables=False)
+    return out.getvalue()

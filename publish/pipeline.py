@@ -1,0 +1,137 @@
+"""build(): sources -> documents -> editions -> files in --out, plus manifest.json."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from .config import Config, load_config
+from .dist import Artifact, Manifest, artifact_for, write_atomic
+from .errors import Diagnostic, PublishError
+
+# format -> "module:function"; each renderer is imported only when its format is built.
+RENDERERS = {
+    "pdf": "publish.render.pdf:render_pdf",
+    "epub": "publish.render.epub:render_epub",
+    "html": "publish.render.html:render_html",
+}
+FORMATS = tuple(RENDERERS)
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    """What building one source gave: its outputs, or the reasons it failed."""
+
+    source: str
+    lang: str
+    outputs: tuple
+    diagnostics: tuple[Diagnostic, ...]
+    failed: bool
+
+
+def build(
+    paths: Iterable[str | Path] | None = None,
+    *,
+    out: str | Path = "dist",
+    formats: Iterable[str] | None = None,
+    root: str | Path = ".",
+    jobs: int = 1,
+    shard: tuple[int, int] | None = None,
+    strict: bool = False,
+) -> Manifest:
+    """Build every source under `paths` into `out`; failed sources are reported, the rest still built."""
+    config = load_config(root)
+    formats = tuple(formats or FORMATS)
+    unknown = [f for f in formats if f not in RENDERERS]
+    if unknown:
+        raise ValueError(f"unknown format(s) {', '.join(unknown)} (choose from {', '.join(FORMATS)})")
+    from .sources import discover
+
+    files, missing = discover([_within(config, p) for p in (paths or ["source"])])
+    if shard:
+        index, count = shard
+        files = [f for n, f in enumerate(files) if n % count == index - 1]
+    results = _run(config, files, formats, strict, jobs)
+    out_dir = _within(config, out)
+    artifacts: list[Artifact] = []
+    diagnostics: list[Diagnostic] = list(missing)
+    for result in results:
+        diagnostics.extend(result.diagnostics)
+        if result.failed:
+            continue
+        for output in result.outputs:
+            write_atomic(out_dir / output.filename, output.data)
+            artifacts.append(artifact_for(output.filename, output.format, result.source, result.lang, output.data, output.pages))
+    manifest = Manifest(
+        tuple(artifacts), tuple(diagnostics), tuple(r.source for r in results if r.failed) + tuple(d.path for d in missing)
+    )
+    write_atomic(out_dir / "manifest.json", manifest.to_json().encode("utf-8"))
+    return manifest
+
+
+def check(paths: Iterable[str | Path] | None = None, *, root: str | Path = ".") -> list[Diagnostic]:
+    """Lint sources without rendering: front matter, Markdown, links and images."""
+    from .markup import to_document
+    from .sources import discover, load
+
+    config = load_config(root)
+    files, problems = discover([_within(config, p) for p in (paths or ["source"])])
+    for path in files:
+        try:
+            to_document(load(path, _display(config, path)))
+        except PublishError as exc:
+            problems.extend(exc.diagnostics)
+    return problems
+
+
+def _within(config: Config, path: str | Path) -> Path:
+    path = Path(path)
+    return path if path.is_absolute() else config.root / path
+
+
+def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bool, jobs: int) -> list[SourceResult]:
+    if jobs > 1 and len(files) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
+            return list(pool.map(build_source, [config] * len(files), files, [formats] * len(files), [strict] * len(files)))
+    return [build_source(config, f, formats, strict) for f in files]
+
+
+def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: bool = False) -> SourceResult:
+    """Render one source in every format; any error fails the whole source, so no partial set is written."""
+    from .markup import to_document
+    from .sources import load
+
+    display = _display(config, path)
+    lang = ""
+    try:
+        document = to_document(load(path, display))
+        lang = document.meta.lang
+        outputs = tuple(_renderer(fmt)(config, document) for fmt in formats)
+    except PublishError as exc:
+        return SourceResult(display, lang, (), exc.diagnostics, True)
+    except Exception as exc:  # a renderer bug must not take the other sources down with it
+        if os.environ.get("PUBLISH_DEBUG"):
+            raise
+        message = f"internal error while rendering: {type(exc).__name__}: {exc}"
+        return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P900", message),), True)
+    warnings = tuple(w for o in outputs for w in o.warnings)
+    if strict and warnings:
+        errors = tuple(Diagnostic(w.path, w.line, w.col, w.code, w.message, "error") for w in warnings)
+        return SourceResult(display, lang, (), errors, True)
+    return SourceResult(display, lang, outputs, warnings, False)
+
+
+def _renderer(fmt: str):
+    module, function = RENDERERS[fmt].split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def _display(config: Config, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(config.root).as_posix()
+    except ValueError:
+        return str(path)

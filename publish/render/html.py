@@ -1,0 +1,29 @@
+"""<slug>.html: one self-contained page (styles, fonts and images inlined) that opens from disk."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from html import escape
+
+from ..config import Config
+from ..editions import render, stylesheet
+from ..fonts import characters, faces_for, font_face_css, font_path, subset
+from ..markup import Document
+from . import Output
+
+def render_html(config: Config, document: Document) -> Output:
+    """Render the web edition; fonts are WOFF2 subsets of the page's own characters."""
+    page = render(config, "web.html.j2", document, css="")
+    text, faces = characters(page), faces_for(document.body)
+    urls = {f.file: _data_uri("font/woff2", subset(font_path(config, f), text, "woff2")) for f in faces}
+    css = font_face_css(urls, faces) + stylesheet(config, "base.css", "web.css")
+    page = render(config, "web.html.j2", document, css=css)
+    for asset in document.assets:
+        kind = mimetypes.guess_type(asset.path.name)[0] or "application/octet-stream"
+        page = page.replace(f'src="{escape(asset.href)}"', f'src="{_data_uri(kind, asset.path.read_bytes())}"')
+    return Output("html", f"{document.source.slug}.html", page.encode("utf-8"))
+
+
+def _data_uri(kind: str, data: bytes) -> str:
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"

@@ -1,0 +1,198 @@
+"""Find pamphlet sources; split and validate their YAML front matter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import yaml
+
+from .errors import Diagnostic, PublishError, fail
+
+SLUG = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
+DATE = re.compile(r"^\d{4}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
+LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Front matter, validated; list-valued keys are tuples."""
+
+    title: str
+    author: tuple[str, ...]
+    subtitle: str = ""
+    translator: tuple[str, ...] = ()
+    date: str = ""
+    lang: str = "en"
+    publisher: str = ""
+    source_url: str = ""
+    summary: str = ""
+    image: str = ""
+    image_alt: str = ""
+    caption: str = ""
+    photo_credit: str = ""
+    cover: str = ""
+    license: str = ""
+    identifier: str = ""
+    keywords: tuple[str, ...] = ()
+
+
+LIST_KEYS = {"author", "translator", "keywords"}
+FILE_KEYS = ("image", "cover")
+ALLOWED = tuple(f.name for f in fields(Meta))
+REQUIRED = ("title", "author")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One pamphlet: where it lives, its metadata and its Markdown body."""
+
+    path: Path
+    display: str
+    slug: str
+    meta: Meta
+    body: str
+    body_line: int
+    key_lines: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def folder(self) -> Path:
+        """The folder its images are looked up in."""
+        return self.path.parent
+
+
+def discover(paths: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
+    """Expand PATH arguments into source files, sorted, and report paths that do not exist."""
+    found: list[Path] = []
+    missing: list[Diagnostic] = []
+    for path in paths:
+        if path.is_file():
+            found.append(path)
+        elif (path / "index.md").is_file():
+            found.append(path / "index.md")
+        elif path.is_dir():
+            found.extend(sorted(path.glob("*.md")))
+            found.extend(sorted(p for p in path.glob("*/index.md")))
+        else:
+            missing.append(Diagnostic(str(path), 1, 1, "P106", "no such source file or folder"))
+    unique = sorted(dict.fromkeys(p.resolve() for p in found), key=str)
+    return unique, missing
+
+
+def slug_of(path: Path) -> str:
+    """source/<slug>.md or source/<slug>/index.md -> <slug>."""
+    return path.parent.name if path.name == "index.md" else path.stem
+
+
+def load(path: Path, display: str | None = None) -> Source:
+    """Read and validate one source; raise PublishError with every problem found."""
+    display = display or str(path)
+    path = path.resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise fail(display, "P106", "no such source file") from None
+    except UnicodeDecodeError as exc:
+        raise fail(display, "P107", f"not UTF-8 text (byte {exc.start})") from None
+    slug = slug_of(path)
+    if not SLUG.match(slug):
+        raise fail(display, "P108", f"name {slug!r} is not a slug: use a-z, 0-9 and hyphens")
+    header, body, body_line = _split(text, display)
+    data, lines = _parse_yaml(header, display)
+    meta = _validate(data, lines, display, path.parent)
+    return Source(path, display, slug, meta, body, body_line, lines)
+
+
+def _split(text: str, display: str) -> tuple[str, str, int]:
+    text = text.removeprefix("\ufeff")
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip() != "---":
+        raise fail(display, "P100", "missing front matter: the file must start with a line '---'")
+    for number, line in enumerate(lines[1:], start=2):
+        if line.rstrip() in ("---", "..."):
+            return "".join(lines[1 : number - 1]), "".join(lines[number:]), number + 1
+    raise fail(display, "P100", "front matter is not closed by a line '---'")
+
+
+def _parse_yaml(header: str, display: str) -> tuple[dict, dict[str, int]]:
+    """Safe-load the front matter and remember the line of each key (offset by the '---' line)."""
+    try:
+        node = yaml.compose(header, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(header)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise fail(display, "P101", f"invalid YAML: {problem}", line, col) from None
+    if data is None:
+        data, node = {}, None
+    if not isinstance(data, dict):
+        raise fail(display, "P101", "front matter must be a mapping of keys to values", 2, 1)
+    lines = {}
+    if node is not None:
+        for key_node, _ in node.value:
+            lines[str(key_node.value)] = (key_node.start_mark.line + 2, key_node.start_mark.column + 1)
+    return data, lines
+
+
+def _validate(data: dict, lines: dict, display: str, folder: Path) -> Meta:
+    problems: list[Diagnostic] = []
+
+    def problem(key: str, code: str, message: str) -> None:
+        line, col = lines.get(key, (1, 1))
+        problems.append(Diagnostic(display, line, col, code, message))
+
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        key = str(key)
+        if key not in ALLOWED:
+            problem(key, "P102", f"unknown key {key!r} (allowed: {', '.join(ALLOWED)})")
+            continue
+        try:
+            values[key] = _coerce(key, value, folder)
+        except ValueError as exc:
+            problem(key, "P104", f"{key}: {exc}")
+    for key in REQUIRED:
+        if key not in data:
+            problems.append(Diagnostic(display, 1, 1, "P103", f"missing required key {key!r}"))
+    if problems:
+        raise PublishError(sorted(problems))
+    return Meta(**values)
+
+
+def _coerce(key: str, value: object, folder: Path) -> object:
+    """Turn one YAML value into the Meta field type, or raise ValueError saying why."""
+    if key in LIST_KEYS:
+        items = value if isinstance(value, list) else [value]
+        if not items or not all(isinstance(i, str) and i.strip() for i in items):
+            raise ValueError("expected a non-empty string or a list of strings")
+        return tuple(i.strip() for i in items)
+    if key == "date":
+        text = value.isoformat() if isinstance(value, dt.date) else str(value)
+        if isinstance(value, (dt.datetime, bool)) or not DATE.match(text):
+            raise ValueError(f"{text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        return text
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a non-empty string")
+    value = value.strip()
+    if key == "lang" and not LANG.match(value):
+        raise ValueError(f"{value!r} is not a BCP 47 language tag such as en, es, ru or kk")
+    if key == "source_url" and not re.match(r"^https?://[^\s<>\"]+$", value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    if key in FILE_KEYS:
+        check_local_file(value, folder)
+    return value
+
+
+def check_local_file(reference: str, folder: Path) -> Path:
+    """Resolve a relative file reference inside `folder`; refuse anything outside it or missing."""
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", reference) or reference.startswith(("/", "\\")):
+        raise ValueError(f"{reference!r} must be a path relative to the source file")
+    target = (folder / reference).resolve()
+    if not target.is_relative_to(folder.resolve()):
+        raise ValueError(f"{reference!r} points outside the source's folder")
+    if not target.is_file():
+        raise ValueError(f"file {reference!r} not found")
+    return target

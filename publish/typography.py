@@ -1,0 +1,85 @@
+"""Language-aware quotes, dashes and spaces, applied once so every edition has the same characters."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from markdown.treeprocessors import Treeprocessor
+
+NBSP = "\u00a0"
+
+# What "double quotes" in the source become, per language (TYPOGRAPHY.md); English otherwise.
+# Single quotes stay ‘ ’, so that apostrophes are right in every language.
+QUOTES = {
+    "en": ("“", "”"),
+    "es": ("«", "»"),
+    "de": ("„", "“"),
+    "fr": ("«" + NBSP, NBSP + "»"),
+    "ru": ("«", "»"),
+    "kk": ("«", "»"),
+    "uk": ("«", "»"),
+}
+
+# The dash that replaces a spaced hyphen: Russian and Kazakh use an em dash, the rest a spaced en dash.
+ASIDE_DASH = {"ru": "—", "kk": "—", "uk": "—"}
+
+SKIP = {"code", "pre", "kbd", "samp", "script", "style"}
+SPACED_HYPHEN = re.compile(r"(?<=\S) +[-–—] +(?=\S)")
+NUMBER_RANGE = re.compile(r"(?<![\d-])(\d{1,4})-(\d{1,4})(?![\d-])")
+MINUS = re.compile(r"(?<![\w-])-(?=\d)")
+SPACES = re.compile(r" {2,}")
+
+
+def base_lang(lang: str) -> str:
+    """'ru-RU' -> 'ru'."""
+    return lang.split("-")[0].lower()
+
+
+def smarty_config(lang: str) -> dict:
+    """Python-Markdown smarty settings giving this language's quotes as characters, not entities."""
+    ldquo, rdquo = QUOTES.get(base_lang(lang), QUOTES["en"])
+    return {
+        "smart_angled_quotes": True,
+        "substitutions": {
+            "left-double-quote": ldquo,
+            "right-double-quote": rdquo,
+            "left-single-quote": "‘",
+            "right-single-quote": "’",
+            "left-angle-quote": "«",
+            "right-angle-quote": "»",
+            "ndash": "–",
+            "mdash": "—",
+            "ellipsis": "…",
+        },
+    }
+
+
+def fix_text(text: str, lang: str) -> str:
+    """Dashes, ranges, minus signs and spaces in one run of plain text."""
+    dash = ASIDE_DASH.get(base_lang(lang), "–")
+    text = SPACED_HYPHEN.sub(f"{NBSP}{dash} ", text)
+    text = NUMBER_RANGE.sub(r"\1–\2", text)
+    text = MINUS.sub("−", text)
+    return SPACES.sub(" ", text)
+
+
+class TypographyTreeprocessor(Treeprocessor):
+    """Runs fix_text over every text node outside code."""
+
+    def __init__(self, md, lang: str) -> None:
+        super().__init__(md)
+        self.lang = lang
+
+    def run(self, root: ET.Element) -> None:
+        self._walk(root)
+
+    def _walk(self, element: ET.Element) -> None:
+        if element.tag in SKIP:
+            return
+        if element.text:
+            element.text = fix_text(element.text, self.lang)
+        for child in element:
+            self._walk(child)
+            if child.tail:
+                child.tail = fix_text(child.tail, self.lang)
