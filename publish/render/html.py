@@ -6,6 +6,8 @@ import base64
 import mimetypes
 from html import escape
 
+from markupsafe import Markup
+
 from ..config import Config
 from ..editions import render, stylesheet
 from ..fonts import characters, faces_for, font_face_css, font_path, subset
@@ -18,7 +20,7 @@ def render_html(config: Config, document: Document) -> Output:
     text, faces = characters(page), faces_for(document.body)
     urls = {f.file: _data_uri("font/woff2", subset(font_path(config, f), text, "woff2")) for f in faces}
     css = font_face_css(urls, faces) + stylesheet(config, "base.css", "web.css")
-    page = render(config, "web.html.j2", document, css=css)
+    page = render(config, "web.html.j2", document, css=Markup(css.replace("</", "<\\/")))
     for asset in document.assets:
         kind = mimetypes.guess_type(asset.path.name)[0] or "application/octet-stream"
         page = page.replace(f'src="{escape(asset.href)}"', f'src="{_data_uri(kind, asset.path.read_bytes())}"')
