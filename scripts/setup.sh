@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install what publish needs on a Debian or Ubuntu machine, idempotently.
+#   scripts/setup.sh build   Debian libraries for WeasyPrint, and a virtualenv (.venv) holding publish
+#   scripts/setup.sh test    the same, plus poppler-utils, Java, Chromium, EPUBCheck and Ace by DAISY
+set -euo pipefail
+cd "$(dirname "$0")/.."
+purpose=${1:-build}
+
+debs=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+if [ "$purpose" = test ]; then
+  debs+=(poppler-utils chromium nodejs npm)
+  command -v java >/dev/null || debs+=(default-jre-headless)
+fi
+
+missing=()
+for deb in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "ok installed" || missing+=("$deb")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: please install as root: ${missing[*]}" >&2; exit 1; }
+    sudo=sudo
+  fi
+  echo "setup: installing Debian packages: ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+stamp=".venv/.installed-$purpose"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  extra=""; [ "$purpose" = test ] && extra="[test]"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extra"
+  touch "$stamp"
+fi
+
+if [ "$purpose" = test ] && [ ! -x .cache/ace/node_modules/.bin/ace-puppeteer ]; then
+  # --ignore-scripts: puppeteer must not download a browser; Ace drives Debian's Chromium instead.
+  npm install --prefix .cache/ace --ignore-scripts --no-audit --no-fund --loglevel=error @daisy/ace@1.4.6 >/dev/null
+fi
