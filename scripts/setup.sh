@@ -8,8 +8,9 @@ purpose=${1:-build}
 
 debs=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 if [ "$purpose" = test ]; then
-  debs+=(poppler-utils chromium nodejs npm)
+  debs+=(poppler-utils chromium)
   command -v java >/dev/null || debs+=(default-jre-headless)
+  command -v npm >/dev/null || debs+=(nodejs npm)
 fi
 
 missing=()
