@@ -29,6 +29,7 @@ SPACED_HYPHEN = re.compile(r"(?<=\S) +[-–—] +(?=\S)")
 NUMBER_RANGE = re.compile(r"(?<![\d-])(\d{1,4})-(\d{1,4})(?![\d-])")
 MINUS = re.compile(r"(?<![\w-])-(?=\d)")
 SPACES = re.compile(r" {2,}")
+ABBREVIATION_NUMBER = re.compile(r"\b([^\W\d_]{1,4}\.) (?=\d)")  # "Jan. 7", "No. 5", "p. 12" stay on one line
 
 
 def base_lang(lang: str) -> str:
@@ -61,6 +62,7 @@ def fix_text(text: str, lang: str) -> str:
     text = SPACED_HYPHEN.sub(f"{NBSP}{dash} ", text)
     text = NUMBER_RANGE.sub(r"\1–\2", text)
     text = MINUS.sub("−", text)
+    text = ABBREVIATION_NUMBER.sub(f"\\1{NBSP}", text)
     return SPACES.sub(" ", text)
 
 

@@ -17,10 +17,10 @@ from conftest import REPO, SEED, which_or_skip
 A5 = (419.53, 595.28)
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
-CAPTION = "Communist organizations in Moscow rally in solidarity with workers’ uprising in Kazakhstan, Jan. 7."
+CAPTION = "Communist organizations in Moscow rally in solidarity with workers’ uprising in Kazakhstan, Jan.\u00a07."
 CREDITS = ("Photo: United Communist Party", "Translation by In Defense of Communism")
 REJOINED = ("From the very beginning the protests", "This gave rise to President Kassym-Zhomart Tokayev",
-            "and on the night of Jan. 5–6, special forces", "the entire extractive and large-scale industry of the country!")
+            "and on the night of Jan.\u00a05–6, special forces", "the entire extractive and large-scale industry of the country!")
 KAZAKH = "ӘәҒғҚқҢңӨөҰұҮүҺһІі"
 
 
@@ -81,10 +81,10 @@ def test_pdf_title_and_blank_pages_have_no_running_head(built):
     pages = PdfReader(out / f"{SEED}.pdf").pages
     assert pages[1].extract_text().strip() == ""  # the title page's verso is left empty
     assert not re.search(r"^\s*1\s*$", pages[0].extract_text(), re.M)  # no folio on the title page
-    lines = [{line.strip() for line in page.extract_text().splitlines()} for page in pages]
-    author, title = "Socialist Movement of Kazakhstan", "Socialist Movement of Kazakhstan calls for international solidarity"
+    lines = [{line.strip().upper() for line in page.extract_text().splitlines()} for page in pages]
+    author, title = "SOCIALIST MOVEMENT OF KAZAKHSTAN", "SOCIALIST MOVEMENT OF KAZAKHSTAN CALLS FOR INTERNATIONAL SOLIDARITY"
     assert author not in lines[2] and title not in lines[2]  # the opening page has no running head
-    assert author in lines[3] and "4" in lines[3]  # verso: author and folio
+    assert author in lines[3] and "4" in lines[3]  # verso: author and folio (set in spaced capitals)
     assert title in lines[4] and "5" in lines[4]  # recto: title and folio
 
 
@@ -236,7 +236,7 @@ def test_typography_is_the_same_in_every_edition(built):
     assert html_text.split() == epub_text.split()
     for bad in ('"', "'", " - ", "--", "...", "  "):
         assert bad not in html_text, bad
-    assert "Jan. 4–5" in html_text and "workers’ and communist" in html_text
+    assert "Jan.\u00a04–5" in html_text and "workers’ and communist" in html_text
     assert "\u00a0– to nationalize" in html_text  # spaced en dash, bound to the word before
 
 
