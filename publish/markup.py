@@ -175,7 +175,7 @@ def _markdown(source: Source) -> markdown.Markdown:
         extensions=["footnotes", "tables", "attr_list", "def_list", "toc", "smarty"],
         extension_configs={
             "toc": {"slugify": slugify_unicode, "toc_depth": "2-3"},
-            "footnotes": {"SEPARATOR": "-", "BACKLINK_TITLE": "", "SUPERSCRIPT_TEXT": "{}"},
+            "footnotes": {"SEPARATOR": "-"},  # ids without ":" are valid XML names
             "smarty": smarty_config(source.meta.lang),
         },
         output_format="xhtml",

