@@ -18,6 +18,9 @@ from .sources import Meta, Source, check_local_file
 from .typography import TypographyTreeprocessor, smarty_config
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
+# Attributes Markdown and attribute lists may set; event handlers and styles could run or fetch things.
+SAFE_ATTRIBUTES = {"id", "class", "href", "src", "alt", "title", "lang", "dir", "colspan", "rowspan", "start", "reversed", "value"}
+TABLE_ALIGN = re.compile(r"^text-align: (left|right|center);$")
 NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
 
@@ -53,8 +56,8 @@ class Document:
         return self.source.meta
 
 
-class LinkCheck(Treeprocessor):
-    """Refuse links and images that would reach outside the pamphlet; collect images; make figures."""
+class SafetyCheck(Treeprocessor):
+    """Refuse links, images and attributes that would reach outside the pamphlet; collect images; make figures."""
 
     def __init__(self, md, source: Source) -> None:
         super().__init__(md)
@@ -63,19 +66,29 @@ class LinkCheck(Treeprocessor):
         self.assets: dict[str, Asset] = {}
 
     def run(self, root: ET.Element) -> None:
+        ids = {e.get("id") for e in root.iter() if e.get("id")}
         for parent in list(root.iter()):
             for child in list(parent):
+                self._attributes(child)
                 if child.tag == "a":
-                    self._link(parent, child)
+                    self._link(parent, child, ids)
                 elif child.tag == "img":
                     self._image(child)
         self._figures(root)
 
-    def _link(self, parent: ET.Element, a: ET.Element) -> None:
+    def _attributes(self, element: ET.Element) -> None:
+        for name, value in element.attrib.items():
+            if name not in SAFE_ATTRIBUTES and not (name == "style" and TABLE_ALIGN.match(value)):
+                self._problem(name, "P121", f"attribute {name!r} is not allowed (allowed: {', '.join(sorted(SAFE_ATTRIBUTES))})")
+
+    def _link(self, parent: ET.Element, a: ET.Element, ids: set[str]) -> None:
         href = a.get("href", "")
         if href in ("", "#"):  # scraped empty links: keep the words, drop the link
             _unwrap(parent, a)
-        elif not (href.startswith(SAFE_SCHEMES) or href.startswith("#")):
+        elif href.startswith("#"):
+            if href[1:] not in ids:
+                self._problem(href, "P122", f"link {href!r}: no heading or element has the id {href[1:]!r}")
+        elif not href.startswith(SAFE_SCHEMES):
             self._problem(href, "P120", f"link {href!r}: only http(s), mailto and #fragment links are allowed")
 
     def _image(self, img: ET.Element) -> None:
@@ -124,11 +137,13 @@ def _unwrap(parent: ET.Element, child: ET.Element) -> None:
 
 
 def _locate(source: Source, needle: str) -> tuple[int, int]:
-    """Line and column of `needle` in the source file, for diagnostics about the body."""
-    for number, line in enumerate(source.body.splitlines()):
-        col = line.find(needle)
-        if col >= 0:
-            return source.body_line + number, col + 1
+    """Line and column of `needle` in the body: as a link target or attribute first, else anywhere."""
+    lines = source.body.splitlines()
+    for pattern in (f"]({needle}", f"]: {needle}", f"<{needle}>", f"{needle}=", needle):
+        for number, line in enumerate(lines):
+            col = line.find(pattern)
+            if col >= 0:
+                return source.body_line + number, col + 1 + (len(pattern) - len(needle) if pattern.startswith(("]", "<")) else 0)
     return source.body_line, 1
 
 
@@ -140,7 +155,7 @@ TAG = re.compile(r"<[^>]+>")
 def to_document(source: Source) -> Document:
     """Convert the Markdown body; raise PublishError listing every bad link or image."""
     md = _markdown(source)
-    checker = LinkCheck(md, source)
+    checker = SafetyCheck(md, source)
     md.treeprocessors.register(checker, "publish-links", 4)
     body = _xml_entities(md.convert(source.body))
     if checker.problems:

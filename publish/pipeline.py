@@ -49,9 +49,7 @@ def build(
     unknown = [f for f in formats if f not in RENDERERS]
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(unknown)} (choose from {', '.join(FORMATS)})")
-    from .sources import discover
-
-    files, missing = discover([_within(config, p) for p in (paths or ["source"])])
+    files, missing = _discover(config, paths)
     if shard:
         index, count = shard
         files = [f for n, f in enumerate(files) if n % count == index - 1]
@@ -66,9 +64,8 @@ def build(
         for output in result.outputs:
             write_atomic(out_dir / output.filename, output.data)
             artifacts.append(artifact_for(output.filename, output.format, result.source, result.lang, output.data, output.pages))
-    manifest = Manifest(
-        tuple(artifacts), tuple(diagnostics), tuple(r.source for r in results if r.failed) + tuple(d.path for d in missing)
-    )
+    failed = tuple(r.source for r in results if r.failed) + tuple(d.path for d in missing)
+    manifest = Manifest(tuple(artifacts), tuple(diagnostics), failed)
     write_atomic(out_dir / "manifest.json", manifest.to_json().encode("utf-8"))
     return manifest
 
@@ -76,16 +73,26 @@ def build(
 def check(paths: Iterable[str | Path] | None = None, *, root: str | Path = ".") -> list[Diagnostic]:
     """Lint sources without rendering: front matter, Markdown, links and images."""
     from .markup import to_document
-    from .sources import discover, load
+    from .sources import load
 
     config = load_config(root)
-    files, problems = discover([_within(config, p) for p in (paths or ["source"])])
+    files, problems = _discover(config, paths)
     for path in files:
         try:
             to_document(load(path, _display(config, path)))
         except PublishError as exc:
             problems.extend(exc.diagnostics)
     return problems
+
+
+def _discover(config: Config, paths: Iterable[str | Path] | None) -> tuple[list[Path], list[Diagnostic]]:
+    """Source files under the PATH arguments, and a P106 for each argument that does not exist."""
+    from .sources import discover
+
+    given = [Path(p) for p in (paths or ["source"])]
+    files, missing = discover([_within(config, p) for p in given])
+    named = {_within(config, p): p for p in given}
+    return files, [Diagnostic(str(named.get(m, m)), 1, 1, "P106", "no such source file or folder") for m in missing]
 
 
 def _within(config: Config, path: str | Path) -> Path:

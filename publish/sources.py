@@ -16,6 +16,17 @@ DATE = re.compile(r"^\d{4}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
 LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML as people write front matter: 'on', 'yes' and 'no' stay words, dates stay text."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
 @dataclass(frozen=True)
 class Meta:
     """Front matter, validated; list-valued keys are tuples."""
@@ -63,10 +74,10 @@ class Source:
         return self.path.parent
 
 
-def discover(paths: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
-    """Expand PATH arguments into source files, sorted, and report paths that do not exist."""
+def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Expand PATH arguments into source files, sorted, and return the paths that do not exist."""
     found: list[Path] = []
-    missing: list[Diagnostic] = []
+    missing: list[Path] = []
     for path in paths:
         if path.is_file():
             found.append(path)
@@ -76,7 +87,7 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Diagnostic]]:
             found.extend(sorted(path.glob("*.md")))
             found.extend(sorted(p for p in path.glob("*/index.md")))
         else:
-            missing.append(Diagnostic(str(path), 1, 1, "P106", "no such source file or folder"))
+            missing.append(path)
     unique = sorted(dict.fromkeys(p.resolve() for p in found), key=str)
     return unique, missing
 
@@ -119,8 +130,8 @@ def _split(text: str, display: str) -> tuple[str, str, int]:
 def _parse_yaml(header: str, display: str) -> tuple[dict, dict[str, int]]:
     """Safe-load the front matter and remember the line of each key (offset by the '---' line)."""
     try:
-        node = yaml.compose(header, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(header)
+        node = yaml.compose(header, Loader=_Loader)
+        data = yaml.load(header, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
@@ -130,10 +141,12 @@ def _parse_yaml(header: str, display: str) -> tuple[dict, dict[str, int]]:
         data, node = {}, None
     if not isinstance(data, dict):
         raise fail(display, "P101", "front matter must be a mapping of keys to values", 2, 1)
-    lines = {}
-    if node is not None:
-        for key_node, _ in node.value:
-            lines[str(key_node.value)] = (key_node.start_mark.line + 2, key_node.start_mark.column + 1)
+    lines: dict[str, tuple[int, int]] = {}
+    for key_node, _ in node.value if node is not None else ():
+        where = (key_node.start_mark.line + 2, key_node.start_mark.column + 1)
+        if str(key_node.value) in lines:
+            raise fail(display, "P109", f"key {key_node.value!r} is given twice (first on line {lines[str(key_node.value)][0]})", *where)
+        lines[str(key_node.value)] = where
     return data, lines
 
 
@@ -170,10 +183,12 @@ def _coerce(key: str, value: object, folder: Path) -> object:
             raise ValueError("expected a non-empty string or a list of strings")
         return tuple(i.strip() for i in items)
     if key == "date":
-        text = value.isoformat() if isinstance(value, dt.date) else str(value)
-        if isinstance(value, (dt.datetime, bool)) or not DATE.match(text):
+        text = str(value)
+        if isinstance(value, bool) or not DATE.match(text) or not _real_day(text):
             raise ValueError(f"{text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
         return text
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)  # title: 1984
     if not isinstance(value, str) or not value.strip():
         raise ValueError("expected a non-empty string")
     value = value.strip()
@@ -184,6 +199,13 @@ def _coerce(key: str, value: object, folder: Path) -> object:
     if key in FILE_KEYS:
         check_local_file(value, folder)
     return value
+
+
+def _real_day(text: str) -> bool:
+    try:
+        return len(text) < 10 or bool(dt.date.fromisoformat(text))
+    except ValueError:
+        return False
 
 
 def check_local_file(reference: str, folder: Path) -> Path:

@@ -1,0 +1,381 @@
+"""Hostile Markdown: raw HTML, scripts, links and images that try to reach outside the pamphlet."""
+
+from __future__ import annotations
+
+import html
+import struct
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from publish.errors import PublishError
+from publish.fetch import FetchRefused, local_path, weasyprint_fetcher
+from publish.markup import to_document
+from publish.pipeline import build
+from publish.sources import load
+
+HEAD = "---\ntitle: Hostile\nauthor: Someone\n---\n"  # lines 1-4; the body starts on line 5
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes, and the text, of an HTML document or fragment."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.text: list[str] = []
+        self._in: list[str] = []
+        self.feed(markup)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+        self._in.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+
+    def handle_endtag(self, tag):
+        if tag in self._in:
+            del self._in[len(self._in) - 1 - self._in[::-1].index(tag):]
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def named(self, name: str) -> list[dict[str, str]]:
+        return [attrs for tag, attrs in self.tags if tag == name]
+
+    @property
+    def all_text(self) -> str:
+        return "".join(self.text)
+
+
+def png() -> bytes:
+    """A valid 1x1 PNG."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b"")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "source").mkdir()
+    return tmp_path
+
+
+def write(project: Path, body: str, name: str = "hostile.md", head: str = HEAD) -> Path:
+    path = project / "source" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(head + body, encoding="utf-8")
+    return path
+
+
+def body_of(path: Path) -> str:
+    return to_document(load(path, "source/hostile.md")).body
+
+
+def converted(path: Path) -> tuple[str, list]:
+    """The body HTML and no diagnostics, or no body and the diagnostics that refused it."""
+    try:
+        return body_of(path), []
+    except PublishError as exc:
+        return "", list(exc.diagnostics)
+
+
+def refused(path: Path) -> list:
+    with pytest.raises(PublishError) as caught:
+        to_document(load(path, "source/hostile.md"))
+    return list(caught.value.diagnostics)
+
+
+RAW = """
+Before <script>alert(1)</script> after.
+
+<script>alert(2)</script>
+
+<img src="/etc/passwd">
+
+<iframe src="https://evil.example/"></iframe>
+
+A <b onmouseover="alert(3)">bold</b> move.
+"""
+
+
+# --- raw HTML is text --------------------------------------------------------------------------
+
+
+def test_raw_html_in_the_body_is_escaped_text(project):
+    body = body_of(write(project, RAW))
+    tags = Tags(body)
+    names = {tag for tag, _ in tags.tags}
+    assert not names & {"script", "img", "iframe", "b"}, names
+    assert all(not k.startswith("on") for _, attrs in tags.tags for k in attrs)
+    text = tags.all_text
+    assert "<script>alert(1)</script>" in text
+    assert "<script>alert(2)</script>" in text
+    assert "<iframe src=" in text
+    assert "/etc/passwd" in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_html_edition_shows_hostile_html_as_text(project):
+    write(project, RAW)
+    manifest = build(["source/hostile.md"], out=project / "dist", formats=["html"], root=project)
+    assert manifest.ok, [str(d) for d in manifest.diagnostics]
+    page = (project / "dist" / "hostile.html").read_text(encoding="utf-8")
+    tags = Tags(page)
+    for attrs in tags.named("img"):
+        assert "passwd" not in attrs.get("src", "")
+    assert not tags.named("iframe")
+    assert "<script>alert" not in page
+    assert "<img src=\"/etc/passwd\"" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=" in page
+    assert all(not k.startswith("on") for _, attrs in tags.tags for k in attrs)
+    assert "<script>alert(1)</script>" in tags.all_text
+
+
+def test_hostile_front_matter_is_escaped_in_the_html_edition(project):
+    head = (
+        "---\n"
+        "title: \"<script>alert('title')</script> Title\"\n"
+        "author: \"<img src=x onerror=alert(1)>\"\n"
+        "summary: \"</title><script>alert('summary')</script>\"\n"
+        "---\n"
+    )
+    write(project, "\nText.\n", head=head)
+    manifest = build(["source/hostile.md"], out=project / "dist", formats=["html"], root=project)
+    assert manifest.ok, [str(d) for d in manifest.diagnostics]
+    page = (project / "dist" / "hostile.html").read_text(encoding="utf-8")
+    tags = Tags(page)
+    assert "<script>alert" not in page
+    assert not [a for a in tags.named("img") if a.get("src") == "x"]
+    assert all(not k.startswith("on") for _, attrs in tags.tags for k in attrs)
+    title = html.unescape(page.split("<title>", 1)[1].split("</title>", 1)[0])
+    assert title.startswith("<script>alert(") and title.endswith("</script> Title"), title
+
+
+@pytest.mark.parametrize(
+    "snippet, attribute, line",
+    [
+        ('A paragraph.\n{: onclick="alert(1)" }\n', "onclick", 7),
+        ('[link](https://example.org){: onmouseover="alert(2)" }\n', "onmouseover", 6),
+        ('## Heading {: onfocus="alert(3)" tabindex="0" }\n', "onfocus", 6),
+    ],
+)
+def test_attribute_lists_cannot_add_event_handlers(project, snippet, attribute, line):
+    """Either the source is refused at the attribute's line, or the attribute never reaches the HTML."""
+    body, diagnostics = converted(write(project, "\n" + snippet))
+    if diagnostics:
+        assert {d.line for d in diagnostics} == {line}, [str(d) for d in diagnostics]
+        assert any(attribute in d.message for d in diagnostics), [str(d) for d in diagnostics]
+    else:
+        attributes = [k for _, attrs in Tags(body).tags for k in attrs]
+        assert not [k for k in attributes if k.lower().startswith("on")], body
+
+
+def test_attribute_lists_cannot_pull_remote_files_through_style(project):
+    body, diagnostics = converted(write(project, "\nStyled.\n{: style=\"background:url(https://evil.example/t.png)\" }\n"))
+    if diagnostics:
+        assert [(d.line, "style" in d.message) for d in diagnostics] == [(7, True)], [str(d) for d in diagnostics]
+    else:
+        assert "evil.example" not in body, body
+
+
+@pytest.mark.parametrize(
+    "snippet, code",
+    [
+        ('[a](https://example.org){: href="javascript:alert(1)" }', "P120"),
+        ('![x](pic.png){: src="/etc/passwd" }', "P105"),
+    ],
+)
+def test_attribute_lists_cannot_swap_in_a_bad_href_or_src(project, snippet, code):
+    (project / "source" / "pic.png").write_bytes(png())
+    [d] = refused(write(project, "\n" + snippet + "\n"))
+    assert (d.code, d.line) == (code, 6)
+
+
+def test_quote_in_a_link_url_does_not_break_out_of_the_attribute(project):
+    body = body_of(write(project, '\n[click](https://example.org/" onmouseover="alert(3))\n'))
+    tags = Tags(body)
+    [a] = tags.named("a")
+    assert set(a) == {"href"}
+    assert a["href"].startswith("https://example.org/")
+
+
+# --- images that reach outside: P105 -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("src", ["../../etc/passwd", "/etc/hostname", "file:///etc/hostname", "https://evil.example/x.png",
+                                 "data:image/svg+xml,<svg/onload=alert(1)>", "images/../../outside.png"])
+def test_image_outside_the_pamphlet_is_p105_naming_the_line(project, src):
+    (project / "outside.png").write_bytes(png())
+    path = write(project, f"\nIntro.\n\n![x]({src})\n")  # the image is on line 8
+    [d] = refused(path)
+    assert (d.path, d.code, d.line) == ("source/hostile.md", "P105", 8)
+    assert d.severity == "error"
+    assert src.split("<")[0] in d.message
+
+
+def test_every_bad_image_is_reported_at_once(project):
+    body = "\n![a](../../etc/passwd)\n\nText.\n\n![b](/etc/hostname)\n\n![c](file:///etc/hostname)\n"
+    diagnostics = refused(write(project, body))
+    assert sorted((d.line, d.code) for d in diagnostics) == [(6, "P105"), (10, "P105"), (12, "P105")]
+
+
+def test_reference_style_image_outside_is_p105_on_the_definition_line(project):
+    diagnostics = refused(write(project, "\n![x][pic]\n\n[pic]: /etc/hostname\n"))
+    assert [(d.code, d.line) for d in diagnostics] == [("P105", 8)]
+
+
+def test_image_symlinked_outside_is_p105(project, tmp_path):
+    target = tmp_path / "secret.png"
+    target.write_bytes(png())
+    (project / "source" / "pic.png").symlink_to(target)
+    [d] = refused(write(project, "\n![x](pic.png)\n"))
+    assert (d.code, d.line) == ("P105", 6)
+    assert "outside" in d.message
+
+
+def test_missing_image_is_p105(project):
+    [d] = refused(write(project, "\nText.\n\n![x](images/absent.png)\n"))
+    assert (d.code, d.line) == ("P105", 8)
+    assert "not found" in d.message
+
+
+def test_p105_names_the_line_of_the_image_not_an_earlier_mention(project):
+    [d] = refused(write(project, "\nNever read /etc/hostname in a pamphlet.\n\n![x](/etc/hostname)\n"))
+    assert (d.code, d.line) == ("P105", 8)
+
+
+def test_image_inside_the_folder_is_inlined_in_the_html_edition(project):
+    images = project / "source" / "images"
+    images.mkdir()
+    (images / "dot.png").write_bytes(png())
+    write(project, "\n![A dot](images/dot.png \"A caption\")\n")
+    document = to_document(load(project / "source" / "hostile.md"))
+    assert [a.href for a in document.assets] == ["images/dot.png"]
+    assert "<figcaption>A caption</figcaption>" in document.body
+    build(["source/hostile.md"], out=project / "dist", formats=["html"], root=project)
+    page = (project / "dist" / "hostile.html").read_text(encoding="utf-8")
+    srcs = [a["src"] for a in Tags(page).named("img")]
+    assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs), srcs
+
+
+# --- links: P120 and unwrapping ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["javascript:alert(1)", "JavaScript:alert(1)", "vbscript:msgbox(1)", "data:text/html,<b>x</b>",
+     "file:///etc/passwd", "&#106;avascript:alert(1)", "//evil.example/x"],
+)
+def test_unsafe_link_is_p120_naming_the_line(project, href):
+    path = write(project, f"\nIntro.\n\nClick [a]({href}) now.\n")  # line 8
+    [d] = refused(path)
+    assert (d.path, d.code, d.line) == ("source/hostile.md", "P120", 8)
+    assert "link" in d.message
+
+
+def test_reference_style_javascript_link_is_p120(project):
+    [d] = refused(write(project, "\nSee [this][x].\n\n[x]: javascript:alert(1)\n"))
+    assert (d.code, d.line) == ("P120", 8)
+
+
+def test_bad_links_and_images_are_reported_together(project):
+    body = "\n[a](javascript:alert(1))\n\n![b](../../etc/passwd)\n"
+    diagnostics = refused(write(project, body))
+    assert sorted((d.line, d.code) for d in diagnostics) == [(6, "P120"), (8, "P105")]
+
+
+@pytest.mark.parametrize(
+    "markdown, paragraph",
+    [
+        ("See [the report](#) now.", "<p>See the report now.</p>"),
+        ("[a](#)", "<p>a</p>"),
+        ("See [the report]() now.", "<p>See the report now.</p>"),
+        ("See [**bold** words](#) now.", "<p>See <strong>bold</strong> words now.</p>"),
+        ("First [one](#), then [two](#).", "<p>First one, then two.</p>"),
+    ],
+)
+def test_empty_links_are_unwrapped_to_text(project, markdown, paragraph):
+    body = body_of(write(project, "\n" + markdown + "\n"))
+    assert "<a" not in body
+    assert body.strip() == paragraph
+
+
+def test_safe_links_are_kept(project):
+    body = body_of(write(project, "\n## Part one\n\n[web](https://example.org/a?b=1&c=2), [mail](mailto:x@example.org), [up](#part-one).\n"))
+    hrefs = [a["href"] for a in Tags(body).named("a")]
+    assert hrefs == ["https://example.org/a?b=1&c=2", "mailto:x@example.org", "#part-one"]
+
+
+# --- the renderers' fetcher ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def allowed(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    (root / "styles").mkdir(parents=True)
+    (root / "styles" / "base.css").write_text("p {}", encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("url", ["http://example.org/x.css", "https://example.org/font.woff2", "ftp://example.org/x",
+                                 "//example.org/x.png", "file://evil.example/etc/passwd"])
+def test_fetch_refuses_remote_urls(allowed, url):
+    with pytest.raises(FetchRefused):
+        local_path(url, (allowed,))
+
+
+def test_fetch_refuses_files_outside_the_allowed_folders(allowed, tmp_path):
+    outside = tmp_path / "secret.css"
+    outside.write_text("x", encoding="utf-8")
+    sibling = tmp_path / "proj-evil"
+    sibling.mkdir()
+    (sibling / "a.css").write_text("x", encoding="utf-8")
+    for url in (
+        "file:///etc/hostname",
+        outside.as_uri(),
+        (allowed / "styles" / ".." / ".." / "secret.css").as_uri(),
+        f"file://{allowed}/styles/%2e%2e/%2e%2e/secret.css",
+        (sibling / "a.css").as_uri(),
+    ):
+        with pytest.raises(FetchRefused):
+            local_path(url, (allowed,))
+
+
+def test_fetch_refuses_a_symlink_out_of_the_allowed_folders(allowed, tmp_path):
+    outside = tmp_path / "secret.css"
+    outside.write_text("x", encoding="utf-8")
+    (allowed / "styles" / "link.css").symlink_to(outside)
+    with pytest.raises(FetchRefused):
+        local_path((allowed / "styles" / "link.css").as_uri(), (allowed,))
+
+
+def test_fetch_refuses_a_missing_file(allowed):
+    with pytest.raises(FetchRefused):
+        local_path((allowed / "styles" / "absent.css").as_uri(), (allowed,))
+
+
+def test_fetch_reads_files_inside_the_allowed_folders(allowed, tmp_path):
+    other = tmp_path / "fonts"
+    other.mkdir()
+    (other / "a font.ttf").write_bytes(b"\0")
+    assert local_path((allowed / "styles" / "base.css").as_uri(), (allowed,)) == (allowed / "styles" / "base.css").resolve()
+    assert local_path((other / "a font.ttf").as_uri(), (allowed, other)) == (other / "a font.ttf").resolve()
+    assert local_path(f"file://localhost{allowed}/styles/base.css", (allowed,)).name == "base.css"
+
+
+def test_weasyprint_fetcher_refuses_the_network_and_passes_data_urls(allowed):
+    fetcher = weasyprint_fetcher((allowed,))
+    with pytest.raises(FetchRefused):
+        fetcher.fetch("https://example.org/tracker.png")
+    with pytest.raises(FetchRefused):
+        fetcher.fetch("file:///etc/hostname")
+    assert fetcher.fetch("data:text/plain,hi") is not None
