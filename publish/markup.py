@@ -14,7 +14,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .errors import Diagnostic, PublishError
 from .labels import join_names
-from .sources import Meta, Source, check_local_file
+from .sources import Meta, Source, check_image
 from .typography import TypographyTreeprocessor, smarty_config
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
@@ -94,7 +94,7 @@ class SafetyCheck(Treeprocessor):
     def _image(self, img: ET.Element) -> None:
         src = img.get("src", "")
         try:
-            path = check_local_file(src, self.source.folder)
+            path = check_image(src, self.source.folder)
         except ValueError as exc:
             self._problem(src, "P105", f"image {exc}")
             return
@@ -162,7 +162,10 @@ def to_document(source: Source) -> Document:
         raise PublishError(sorted(checker.problems))
     headings = tuple(_headings(md.toc_tokens))
     inline, plain = _front_matter_text(source)
-    return Document(source, body, headings, tuple(checker.assets.values()), inline, plain)
+    assets = dict(checker.assets)
+    if source.meta.image:  # the lead photo travels with the text too
+        assets.setdefault(source.meta.image, Asset(check_image(source.meta.image, source.folder), source.meta.image))
+    return Document(source, body, headings, tuple(assets.values()), inline, plain)
 
 
 def _front_matter_text(source: Source) -> tuple[dict[str, str], dict[str, str]]:

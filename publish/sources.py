@@ -51,6 +51,9 @@ class Meta:
 
 
 LIST_KEYS = {"author", "translator", "keywords"}
+# The image formats every edition can carry (EPUB 3 core media types), by file suffix.
+IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
+               ".webp": "image/webp", ".svg": "image/svg+xml"}
 FILE_KEYS = ("image", "cover")
 ALLOWED = tuple(f.name for f in fields(Meta))
 REQUIRED = ("title", "author")
@@ -197,7 +200,7 @@ def _coerce(key: str, value: object, folder: Path) -> object:
     if key == "source_url" and not re.match(r"^https?://[^\s<>\"]+$", value):
         raise ValueError(f"{value!r} is not an http(s) URL")
     if key in FILE_KEYS:
-        check_local_file(value, folder)
+        check_image(value, folder)
     return value
 
 
@@ -206,6 +209,14 @@ def _real_day(text: str) -> bool:
         return len(text) < 10 or bool(dt.date.fromisoformat(text))
     except ValueError:
         return False
+
+
+def check_image(reference: str, folder: Path) -> Path:
+    """check_local_file, for a file that must be an image every edition can carry."""
+    path = check_local_file(reference, folder)
+    if path.suffix.lower() not in IMAGE_TYPES:
+        raise ValueError(f"{reference!r} is not an image ({', '.join(sorted(IMAGE_TYPES))})")
+    return path
 
 
 def check_local_file(reference: str, folder: Path) -> Path:

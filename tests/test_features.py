@@ -51,7 +51,10 @@ def test_lead_photo_alt_is_not_the_caption_and_images_travel(features):
     inline = text.xpath("//x:figure[not(@class)]", namespaces=X)[0]
     assert inline.xpath("x:figcaption/text()", namespaces=X) == ["Ақтаудағы митинг, 5 қаңтар."]
     with zipfile.ZipFile(features / f"{SLUG}.epub") as z:
-        assert "EPUB/images/rally.png" in z.namelist()
+        assert {"EPUB/images/rally.png", "EPUB/images/lead.png", "EPUB/cover.jpg"} <= set(z.namelist())
+    opf = xhtml(features, "content.opf")
+    cover = opf.xpath("//*[@properties='cover-image']")[0]
+    assert (cover.get("href"), cover.get("media-type")) == ("cover.jpg", "image/jpeg")
     page = (features / f"{SLUG}.html").read_text(encoding="utf-8")
     assert 'src="images/rally.png"' not in page and page.count('src="data:image/png;base64,') == 2
 

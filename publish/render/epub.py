@@ -7,12 +7,14 @@ import re
 import uuid
 import zipfile
 from datetime import datetime, timezone
+from pathlib import Path
 
 from ..config import Config
 from ..editions import render, stylesheet
 from ..fonts import characters, faces_for, font_face_css, font_path, subset
 from ..labels import labels_for
 from ..markup import Document
+from ..sources import IMAGE_TYPES, check_image
 from . import Output
 from .cover import render_cover
 
@@ -33,7 +35,9 @@ def render_epub(config: Config, document: Document) -> Output:
     book = epub.EpubBook()
     book.FOLDER_NAME = "EPUB"
     _metadata(book, document, config)
-    pages = {part: render(config, "epub.html.j2", document, part=part, part_title=_part_title(document, part), cover="cover.png") for part in PARTS}
+    cover_name, cover_data = _cover(config, document)
+    pages = {part: render(config, "epub.html.j2", document, part=part, part_title=_part_title(document, part), cover=cover_name)
+             for part in PARTS}
     text, faces = characters(*pages.values()), faces_for(document.body)
     for face in faces:
         book.add_item(epub.EpubItem(uid=_id(face.file), file_name=f"fonts/{face.file}", media_type="font/ttf",
@@ -42,7 +46,7 @@ def render_epub(config: Config, document: Document) -> Output:
     book.add_item(epub.EpubItem(uid="style", file_name="style.css", media_type="text/css", content=css.encode()))
     for asset in document.assets:
         book.add_item(epub.EpubItem(uid=_id(asset.href), file_name=asset.href, media_type=_media_type(asset.href), content=asset.path.read_bytes()))
-    cover = epub.EpubItem(uid="cover-image", file_name="cover.png", media_type="image/png", content=render_cover(config, document))
+    cover = epub.EpubItem(uid="cover-image", file_name=cover_name, media_type=_media_type(cover_name), content=cover_data)
     cover.properties = ["cover-image"]
     book.add_item(cover)
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers, Kindle
@@ -103,6 +107,14 @@ def _toc(document: Document, labels: dict) -> list[dict]:
     ]
 
 
+def _cover(config: Config, document: Document) -> tuple[str, bytes]:
+    """The front matter's cover image, or the title page drawn as one."""
+    meta = document.meta
+    if meta.cover:
+        return "cover" + Path(meta.cover).suffix.lower(), check_image(meta.cover, document.source.folder).read_bytes()
+    return "cover.png", render_cover(config, document)
+
+
 def _part_title(document: Document, part: str) -> str:
     labels = labels_for(document.meta.lang)
     return {"cover": labels["cover"], "titlepage": labels["title_page"], "colophon": labels["colophon"]}.get(part, document.plain["title"])
@@ -113,9 +125,7 @@ def _id(name: str) -> str:
 
 
 def _media_type(name: str) -> str:
-    suffix = name.rsplit(".", 1)[-1].lower()
-    return {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
-            "svg": "image/svg+xml", "webp": "image/webp"}.get(suffix, "application/octet-stream")
+    return IMAGE_TYPES[Path(name).suffix.lower()]
 
 
 def _modified(config: Config, document: Document) -> datetime:

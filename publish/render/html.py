@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import mimetypes
 from html import escape
 
 from markupsafe import Markup
@@ -12,6 +11,7 @@ from ..config import Config
 from ..editions import render, stylesheet
 from ..fonts import characters, faces_for, font_face_css, font_path, subset
 from ..markup import Document
+from ..sources import IMAGE_TYPES
 from . import Output
 
 def render_html(config: Config, document: Document) -> Output:
@@ -22,7 +22,7 @@ def render_html(config: Config, document: Document) -> Output:
     css = font_face_css(urls, faces) + stylesheet(config, "base.css", "web.css")
     page = render(config, "web.html.j2", document, css=Markup(css.replace("</", "<\\/")))
     for asset in document.assets:
-        kind = mimetypes.guess_type(asset.path.name)[0] or "application/octet-stream"
+        kind = IMAGE_TYPES[asset.path.suffix.lower()]
         page = page.replace(f'src="{escape(asset.href)}"', f'src="{_data_uri(kind, asset.path.read_bytes())}"')
     return Output("html", f"{document.source.slug}.html", page.encode("utf-8"))
 
