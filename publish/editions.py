@@ -36,7 +36,6 @@ def render(config: Config, template: str, document: Document, **extra: object) -
         "body": Markup(document.body),
         "labels": labels_for(meta.lang),
         "date": human_date(meta.date, meta.lang),
-        "image": meta.image,
         "version": __version__,
     }
     context.update(extra)

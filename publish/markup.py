@@ -122,10 +122,10 @@ def _unwrap(parent: ET.Element, child: ET.Element) -> None:
     index = list(parent).index(child)
     text = (child.text or "")
     if len(child):
-        raise_later = list(child)
-        for offset, grandchild in enumerate(raise_later):
+        grandchildren = list(child)
+        for offset, grandchild in enumerate(grandchildren):
             parent.insert(index + 1 + offset, grandchild)
-        raise_later[-1].tail = (raise_later[-1].tail or "") + (child.tail or "")
+        grandchildren[-1].tail = (grandchildren[-1].tail or "") + (child.tail or "")
     else:
         text += child.tail or ""
     previous = parent[index - 1] if index else None
