@@ -33,15 +33,16 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build sources into --out")
     build.add_argument("paths", nargs="*", metavar="PATH", help="source file, source folder or folder of sources (default: source/)")
     build.add_argument("--out", default="dist", help="output folder (default: dist/)")
-    build.add_argument("--format", dest="formats", type=_formats, help="comma-separated: pdf,epub,html (default: all)")
+    build.add_argument("--format", dest="formats", type=_formats, help="comma-separated: pdf,press,booklet,epub,html (default: all)")
     build.add_argument("--jobs", type=int, default=1, help="sources built in parallel")
     build.add_argument("--shard", type=_shard, help="K/N: build only the K-th of N shares of the sources")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument("--json", action="store_true", help="print the manifest as JSON on stdout")
     build.set_defaults(run=_build)
 
-    check = commands.add_parser("check", help="lint sources without building")
+    check = commands.add_parser("check", help="lint sources; validate the outputs built in --out (preflight, EPUBCheck)")
     check.add_argument("paths", nargs="*", metavar="PATH")
+    check.add_argument("--out", default="dist", help="where the built outputs are (default: dist/)")
     check.set_defaults(run=_check)
 
     new = commands.add_parser("new", help="scaffold source/<slug>.md")
@@ -90,7 +91,7 @@ def _build(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from .pipeline import check
 
-    problems = check(args.paths or None)
+    problems = check(args.paths or None, out=args.out)
     _report(problems)
     return 1 if any(p.severity == "error" for p in problems) else 0
 

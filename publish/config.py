@@ -12,6 +12,9 @@ from .errors import fail
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+SETTINGS = ("styles", "fonts", "templates", "press_icc", "signature", "paper_thickness")
+
+
 def _default_dir(name: str) -> Path:
     """The shipped default folder: inside the wheel, or at the top of a checkout."""
     inside = PACKAGE_DIR / name
@@ -25,6 +28,9 @@ class Config:
     root: Path
     search: tuple[tuple[str, tuple[Path, ...]], ...]
     epoch: int | None = None  # SOURCE_DATE_EPOCH: the one clock reproducible outputs may read
+    press_icc: Path | None = None  # CMYK output profile: the press PDF becomes PDF/X-4
+    signature: int | str | None = None  # booklet: pages per signature, or a range such as "16-40"
+    paper_thickness: float = 0.1  # booklet creep compensation, mm per sheet (80 g/m² paper)
 
     def find(self, kind: str, name: str) -> Path:
         """The first `kind/name` (styles, fonts, templates) in the project, then the defaults."""
@@ -42,7 +48,11 @@ class Config:
 def load_config(root: Path | str = ".") -> Config:
     """Read the project at `root`: its own styles/fonts/templates, then the packaged ones."""
     root = Path(root).resolve()
-    settings = _tool_settings(root / "pyproject.toml")
+    pyproject = root / "pyproject.toml"
+    settings = _tool_settings(pyproject)
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise fail(str(pyproject), "P131", f"unknown [tool.publish] setting {unknown[0]!r} (allowed: {', '.join(SETTINGS)})")
     search = []
     for kind in ("styles", "fonts", "templates"):
         own = root / settings.get(kind, kind)
@@ -52,7 +62,37 @@ def load_config(root: Path | str = ".") -> Config:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch and not epoch.isdigit():
         raise fail("SOURCE_DATE_EPOCH", "P132", f"{epoch!r} is not a number of seconds")
-    return Config(root=root, search=tuple(search), epoch=int(epoch) if epoch else None)
+    return Config(
+        root=root,
+        search=tuple(search),
+        epoch=int(epoch) if epoch else None,
+        press_icc=_icc(root, settings.get("press_icc"), pyproject),
+        signature=_signature(settings.get("signature"), pyproject),
+        paper_thickness=_thickness(settings.get("paper_thickness", 0.1), pyproject),
+    )
+
+
+def _icc(root: Path, value: object, pyproject: Path) -> Path | None:
+    if value is None:
+        return None
+    path = (root / str(value)).resolve()
+    if not path.is_file():
+        raise fail(str(pyproject), "P133", f"press_icc: no ICC profile at {value!r}")
+    return path
+
+
+def _signature(value: object, pyproject: Path) -> int | str | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, str):
+        return value
+    raise fail(str(pyproject), "P133", f"signature: {value!r} is neither a page count nor a range such as \"16-40\"")
+
+
+def _thickness(value: object, pyproject: Path) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1:
+        return float(value)
+    raise fail(str(pyproject), "P133", f"paper_thickness: {value!r} is not a thickness in mm between 0 and 1")
 
 
 def _tool_settings(pyproject: Path) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,9 +38,16 @@ def render(config: Config, template: str, document: Document, **extra: object) -
         "labels": labels_for(meta.lang),
         "date": human_date(meta.date, meta.lang),
         "version": __version__,
+        "modified": modified(config, document).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     context.update(extra)
     return _environment(config.dirs("templates")).get_template(template).render(context)
+
+
+def modified(config: Config, document: Document) -> datetime:
+    """SOURCE_DATE_EPOCH when set; otherwise the source's own modification time, so rebuilds match."""
+    seconds = config.epoch if config.epoch is not None else int(document.source.path.stat().st_mtime)
+    return datetime.fromtimestamp(seconds, timezone.utc)
 
 
 def stylesheet(config: Config, *names: str) -> str:

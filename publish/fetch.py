@@ -16,7 +16,7 @@ def local_path(url: str, allowed: tuple[Path, ...]) -> Path:
     if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
         raise FetchRefused(f"refused to fetch {url!r}: only files inside the project are read")
     path = Path(unquote(parts.path)).resolve()
-    if not any(path.is_relative_to(root.resolve()) for root in allowed):
+    if not any(path == root.resolve() or path.is_relative_to(root.resolve()) for root in allowed):
         raise FetchRefused(f"refused to read {path.name!r}: it is outside the project")
     if not path.is_file():
         raise FetchRefused(f"file {path.name!r} not found")

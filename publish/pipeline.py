@@ -16,6 +16,8 @@ from .errors import Diagnostic, PublishError
 # format -> "module:function"; each renderer is imported only when its format is built.
 RENDERERS = {
     "pdf": "publish.render.pdf:render_pdf",
+    "press": "publish.render.press:render_press",
+    "booklet": "publish.render.booklet:render_booklet",
     "epub": "publish.render.epub:render_epub",
     "html": "publish.render.html:render_html",
 }
@@ -70,10 +72,11 @@ def build(
     return manifest
 
 
-def check(paths: Iterable[str | Path] | None = None, *, root: str | Path = ".") -> list[Diagnostic]:
-    """Lint sources without rendering: front matter, Markdown, links and images."""
+def check(paths: Iterable[str | Path] | None = None, *, root: str | Path = ".", out: str | Path = "dist") -> list[Diagnostic]:
+    """Lint sources without rendering (front matter, Markdown, links, images), then validate what is built in `out`."""
     from .markup import to_document
     from .sources import load
+    from .validate import validate_outputs
 
     config = load_config(root)
     files, problems = _discover(config, paths)
@@ -82,7 +85,7 @@ def check(paths: Iterable[str | Path] | None = None, *, root: str | Path = ".") 
             to_document(load(path, _display(config, path)))
         except PublishError as exc:
             problems.extend(exc.diagnostics)
-    return problems
+    return problems + validate_outputs(_within(config, out), str(out))
 
 
 def _discover(config: Config, paths: Iterable[str | Path] | None) -> tuple[list[Path], list[Diagnostic]]:
@@ -125,11 +128,26 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
             raise
         message = f"internal error while rendering: {type(exc).__name__}: {exc}"
         return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P900", message),), True)
-    warnings = tuple(w for o in outputs for w in o.warnings)
+    warnings = tuple(w for o in outputs for w in o.warnings) + _preflight(document, outputs)
+    if any(w.severity == "error" for w in warnings):
+        return SourceResult(display, lang, (), warnings, True)
     if strict and warnings:
         errors = tuple(Diagnostic(w.path, w.line, w.col, w.code, w.message, "error") for w in warnings)
         return SourceResult(display, lang, (), errors, True)
     return SourceResult(display, lang, outputs, warnings, False)
+
+
+def _preflight(document, outputs) -> tuple[Diagnostic, ...]:
+    """Read every PDF back: fonts, boxes, image resolution, text; problems name the source."""
+    from .preflight import PDF_FORMATS, image_names, preflight
+
+    names = image_names(document.assets)
+    found = []
+    for output in outputs:
+        if output.format in PDF_FORMATS:
+            for d in preflight(output.data, output.format, output.filename, names):
+                found.append(Diagnostic(document.source.display, 1, 1, d.code, f"{output.filename}: {d.message}", d.severity))
+    return tuple(found)
 
 
 def _renderer(fmt: str):

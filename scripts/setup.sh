@@ -39,6 +39,15 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
+if [ "$purpose" = test ] && [ ! -f .cache/icc/ISOcoated_v2_300_bas.icc ]; then
+  # A freely licensed (zlib) CMYK press profile for the PDF/X-4 tests: basICColor's ISO Coated v2 300%,
+  # as Debian's scribus-data ships it. Downloaded and unpacked only, not installed.
+  mkdir -p .cache/icc/deb
+  (cd .cache/icc/deb && apt-get download -qq scribus-data >/dev/null && dpkg-deb -x scribus-data_*.deb x)
+  cp .cache/icc/deb/x/usr/share/scribus/profiles/ISOcoated_v2_300_bas.icc .cache/icc/deb/x/usr/share/scribus/profiles/ISOcoated_v2_300_bas.txt .cache/icc/
+  rm -rf .cache/icc/deb
+fi
+
 if [ "$purpose" = test ] && [ ! -x .cache/ace/node_modules/.bin/ace-puppeteer ]; then
   # --ignore-scripts: puppeteer must not download a browser; Ace drives Debian's Chromium instead.
   npm install --prefix .cache/ace --ignore-scripts --no-audit --no-fund --loglevel=error @daisy/ace@1.4.6 >/dev/null

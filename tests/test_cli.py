@@ -111,7 +111,7 @@ def test_build_good_and_bad_sources(project, capsys):
     assert manifest["tool"] == "publish"
     assert manifest["version"] == __version__
     paths = [a["path"] for a in manifest["artifacts"]]
-    assert {"good.pdf", "good.epub", "good.html"} <= set(paths)
+    assert {"good.pdf", "good.press.pdf", "good.booklet.pdf", "good.epub", "good.html"} == set(paths)
     assert len(paths) == len(set(paths))
     assert set(paths) == files - {"manifest.json"}
     for artifact in manifest["artifacts"]:
@@ -120,7 +120,7 @@ def test_build_good_and_bad_sources(project, capsys):
         data = (project / "dist" / artifact["path"]).read_bytes()
         assert artifact["bytes"] == len(data)
         assert artifact["sha256"] == hashlib.sha256(data).hexdigest()
-        if artifact["format"] == "pdf":
+        if artifact["format"] in ("pdf", "press", "booklet"):
             assert data.startswith(b"%PDF-")
             assert isinstance(artifact["pages"], int) and artifact["pages"] >= 1
         else:

