@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass
 
 from .errors import Diagnostic
@@ -15,7 +14,6 @@ BLEED = 3 * MM
 MIN_PPI = 300
 PDF_FORMATS = ("pdf", "press", "booklet")
 TOLERANCE = 0.05  # pt
-PAINT = {"f", "F", "f*", "B", "B*", "b", "b*", "sh", "Tj", "TJ", "'", '"', "Do", "BI"}
 FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 
 
@@ -43,13 +41,12 @@ def preflight(data: bytes, fmt: str, path: str, image_names: dict[tuple[int, int
     for message in _box_problems(reader, fmt):
         report("P302", message)
     names = image_names or {}
-    for use in _image_uses(reader):
+    for use in _image_uses(data):
         if use.ppi < MIN_PPI - 0.5:
             name = names.get(use.pixels, f"an image of {use.pixels[0]}×{use.pixels[1]} px")
             report("P310", f"{name} on page {use.page} is {use.ppi:.0f} ppi at its printed size (print wants {MIN_PPI})", "warning")
-    for number, page in enumerate(reader.pages, start=1):
-        if _paints(page) and not page.extract_text().strip():
-            report("P311", f"page {number} has content but no text: are its fonts outlined or rasterised?", "warning")
+    for number in _pages_without_text(data):
+        report("P311", f"page {number} has content but no text: are its fonts outlined or rasterised?", "warning")
     return found
 
 
@@ -128,69 +125,44 @@ def _size(rect: tuple[float, float, float, float]) -> tuple[float, float]:
     return rect[2] - rect[0], rect[3] - rect[1]
 
 
-def _paints(page) -> bool:
-    """Does the page draw anything besides strokes (crop marks), looking inside the forms it draws?"""
-    contents = page.get_contents()
-    return contents is not None and _stream_paints(contents, page.get("/Resources"), page.pdf, 0)
+def _pdfium_pages(data: bytes):
+    """(page number, page, its objects down into forms), read by PDFium, which parses content streams fast."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    for number, page in enumerate(document, start=1):
+        yield number, page, list(page.get_objects(max_depth=8))
 
 
-def _stream_paints(contents, resources, pdf, depth: int) -> bool:
-    from pypdf.generic import ContentStream
+def _image_uses(data: bytes) -> list[ImageUse]:
+    from pypdfium2 import raw
 
-    xobjects = (resources.get_object().get("/XObject") or {}) if resources is not None else {}
-    stream = contents if isinstance(contents, ContentStream) else ContentStream(contents, pdf)
-    for operands, operator in stream.operations:
-        name = operator.decode("latin-1")
-        if name == "Do" and operands[0] in xobjects:
-            xobject = xobjects[operands[0]].get_object()
-            if xobject.get("/Subtype") != "/Form" or (
-                depth < 8 and _stream_paints(xobject, xobject.get("/Resources"), pdf, depth + 1)
-            ):
-                return True
-        elif name in PAINT and name != "Do":
-            return True
-    return False
-
-
-def _image_uses(reader) -> list[ImageUse]:
-    uses: list[ImageUse] = []
-    for number, page in enumerate(reader.pages, start=1):
-        contents = page.get_contents()
-        if contents is not None:
-            _walk(contents, page.get("/Resources"), (1, 0, 0, 1, 0, 0), number, page.pdf, uses, 0)
+    uses = []
+    for number, _, objects in _pdfium_pages(data):
+        for obj in objects:
+            if obj.type == raw.FPDF_PAGEOBJ_IMAGE:
+                left, bottom, right, top = obj.get_bounds()
+                pixels = tuple(obj.get_px_size())
+                ppi = min(pixels[0] * 72 / max(right - left, 1e-6), pixels[1] * 72 / max(top - bottom, 1e-6))
+                uses.append(ImageUse(number, pixels, ppi))
     return uses
 
 
-def _walk(contents, resources, ctm, number: int, pdf, uses: list[ImageUse], depth: int) -> None:
-    """Follow q/Q/cm through a content stream (and its forms) to find the printed size of each image."""
-    from pypdf.generic import ContentStream
-
-    if depth > 8:
-        return
-    xobjects = (resources.get_object().get("/XObject") or {}) if resources is not None else {}
-    stack = []
-    stream = contents if isinstance(contents, ContentStream) else ContentStream(contents, pdf)
-    for operands, operator in stream.operations:
-        if operator == b"q":
-            stack.append(ctm)
-        elif operator == b"Q" and stack:
-            ctm = stack.pop()
-        elif operator == b"cm":
-            ctm = _multiply(tuple(float(v) for v in operands), ctm)
-        elif operator == b"Do" and operands[0] in xobjects:
-            xobject = xobjects[operands[0]].get_object()
-            if xobject.get("/Subtype") == "/Image":
-                pixels = (int(xobject["/Width"]), int(xobject["/Height"]))
-                width_in, height_in = math.hypot(ctm[0], ctm[1]) / 72, math.hypot(ctm[2], ctm[3]) / 72
-                ppi = min(pixels[0] / width_in if width_in else math.inf, pixels[1] / height_in if height_in else math.inf)
-                uses.append(ImageUse(number, pixels, ppi))
-            elif xobject.get("/Subtype") == "/Form":
-                matrix = tuple(float(v) for v in xobject.get("/Matrix", (1, 0, 0, 1, 0, 0)))
-                _walk(xobject, xobject.get("/Resources"), _multiply(matrix, ctm), number, pdf, uses, depth + 1)
+def _pages_without_text(data: bytes) -> list[int]:
+    """Pages that paint something (text, images, fills; not only crop-mark strokes) but have no extractable text."""
+    return [number for number, page, objects in _pdfium_pages(data)
+            if any(_paints(obj) for obj in objects) and not page.get_textpage().get_text_range().strip()]
 
 
-def _multiply(m, n):
-    """The PDF matrix product m × n (apply m, then n)."""
-    a, b, c, d, e, f = m
-    A, B, C, D, E, F = n
-    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+def _paints(obj) -> bool:
+    import ctypes
+
+    from pypdfium2 import raw
+
+    if obj.type in (raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_SHADING):
+        return True
+    if obj.type != raw.FPDF_PAGEOBJ_PATH:
+        return False
+    fill, stroke = ctypes.c_int(0), ctypes.c_int(0)
+    raw.FPDFPath_GetDrawMode(obj.raw, ctypes.byref(fill), ctypes.byref(stroke))
+    return fill.value != raw.FPDF_FILLMODE_NONE
