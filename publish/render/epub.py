@@ -17,6 +17,7 @@ from ..markup import Document
 from ..sources import IMAGE_TYPES, check_image
 from . import Output
 from .cover import render_cover
+from .weasy import captured_logs
 
 PARTS = ("cover", "titlepage", "text", "colophon")
 
@@ -35,7 +36,8 @@ def render_epub(config: Config, document: Document) -> Output:
     book = epub.EpubBook()
     book.FOLDER_NAME = "EPUB"
     _metadata(book, document, config)
-    cover_name, cover_data = _cover(config, document)
+    with captured_logs(document) as warnings:
+        cover_name, cover_data = _cover(config, document)
     pages = {part: render(config, "epub.html.j2", document, part=part, part_title=_part_title(document, part), cover=cover_name)
              for part in PARTS}
     text, faces = characters(*pages.values()), faces_for(document.body)
@@ -65,7 +67,7 @@ def render_epub(config: Config, document: Document) -> Output:
     book.add_item(epub.EpubNcx())
     book.toc = [epub.Link(e["href"], e["label"], _id(e["href"])) for e in toc]
     book.spine = spine
-    return Output("epub", f"{document.source.slug}.epub", _write(book, modified(config, document)))
+    return Output("epub", f"{document.source.slug}.epub", _write(book, modified(config, document)), warnings=tuple(warnings))
 
 
 def _metadata(book, document: Document, config: Config) -> None:
