@@ -128,13 +128,11 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
             raise
         message = f"internal error while rendering: {type(exc).__name__}: {exc}"
         return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P900", message),), True)
-    warnings = tuple(w for o in outputs for w in o.warnings) + _preflight(document, outputs)
-    if any(w.severity == "error" for w in warnings):
-        return SourceResult(display, lang, (), warnings, True)
-    if strict and warnings:
-        errors = tuple(Diagnostic(w.path, w.line, w.col, w.code, w.message, "error") for w in warnings)
-        return SourceResult(display, lang, (), errors, True)
-    return SourceResult(display, lang, outputs, warnings, False)
+    found = tuple(d for o in outputs for d in o.warnings) + _preflight(document, outputs)
+    if strict:
+        found = tuple(Diagnostic(d.path, d.line, d.col, d.code, d.message, "error") for d in found)
+    failed = any(d.severity == "error" for d in found)
+    return SourceResult(display, lang, () if failed else outputs, found, failed)
 
 
 def _preflight(document, outputs) -> tuple[Diagnostic, ...]:

@@ -24,6 +24,10 @@ QUOTES = {
 # The dash that replaces a spaced hyphen: Russian and Kazakh use an em dash, the rest a spaced en dash.
 ASIDE_DASH = {"ru": "—", "kk": "—", "uk": "—"}
 
+# One-letter words bound to the next word with a no-break space, so no line ends with one.
+SHORT_WORDS = {"ru": re.compile(r"(?<!\w)([вксуоиаяВКСУОИАЯ]) (?=\w)")}
+DIALOGUE = re.compile(r"^[-–—] ")  # a paragraph opening with a dash is a line of dialogue
+
 SKIP = {"code", "pre", "kbd", "samp", "script", "style"}
 SPACED_HYPHEN = re.compile(r"(?<=\S) +[-–—] +(?=\S)")
 NUMBER_RANGE = re.compile(r"(?<![\d-])(\d{1,4})-(\d{1,4})(?![\d-])")
@@ -56,9 +60,14 @@ def smarty_config(lang: str) -> dict:
     }
 
 
-def fix_text(text: str, lang: str) -> str:
+def fix_text(text: str, lang: str, opens_paragraph: bool = False) -> str:
     """Dashes, ranges, minus signs and spaces in one run of plain text."""
-    dash = ASIDE_DASH.get(base_lang(lang), "–")
+    lang = base_lang(lang)
+    dash = ASIDE_DASH.get(lang, "–")
+    if opens_paragraph and lang in ASIDE_DASH:
+        text = DIALOGUE.sub(f"—{NBSP}", text)
+    if lang in SHORT_WORDS:
+        text = SHORT_WORDS[lang].sub(f"\\1{NBSP}", text)
     text = SPACED_HYPHEN.sub(f"{NBSP}{dash} ", text)
     text = NUMBER_RANGE.sub(r"\1–\2", text)
     text = MINUS.sub("−", text)
@@ -80,7 +89,7 @@ class TypographyTreeprocessor(Treeprocessor):
         if element.tag in SKIP:
             return
         if element.text:
-            element.text = fix_text(element.text, self.lang)
+            element.text = fix_text(element.text, self.lang, opens_paragraph=element.tag == "p")
         for child in element:
             self._walk(child)
             if child.tail:

@@ -82,3 +82,16 @@ def test_kazakh_epub_passes_epubcheck(features, epubcheck_jar, tmp_path):
     subprocess.run(["java", "-jar", str(epubcheck_jar), str(features / f"{SLUG}.epub"), "--json", str(report)],
                    capture_output=True, timeout=300)
     assert json.loads(report.read_text())["messages"] == []
+
+
+def test_russian_typography(features):
+    with zipfile.ZipFile(features / "ru-statement.epub") as z:
+        text = etree.fromstring(z.read("EPUB/text.xhtml"))
+        title = "".join(etree.fromstring(z.read("EPUB/titlepage.xhtml")).itertext())
+    paragraphs = ["".join(p.itertext()) for p in text.iter("{http://www.w3.org/1999/xhtml}p")]
+    body = "\n".join(paragraphs)
+    assert "Жанаозена\u00a0— в\u00a0авангарде" in body  # em dash after a no-break space; "в" bound to its word
+    assert "«национализации»" in body and "\"" not in body
+    assert any(p.startswith("—\u00a0Мы не\u00a0уйдём") for p in paragraphs)  # a line of dialogue
+    assert "1993–1995" in body and "Фото: Объединённая коммунистическая партия" in body
+    assert "Перевод: Редакция" in title and "10 января 2022 г." in title
