@@ -92,6 +92,6 @@ def test_russian_typography(features):
     body = "\n".join(paragraphs)
     assert "Жанаозена\u00a0— в\u00a0авангарде" in body  # em dash after a no-break space; "в" bound to its word
     assert "«национализации»" in body and "\"" not in body
-    assert any(p.startswith("—\u00a0Мы не\u00a0уйдём") for p in paragraphs)  # a line of dialogue
+    assert any(p.startswith("—\u00a0Мы не уйдём,\u00a0— сказал") for p in paragraphs)  # a line of dialogue
     assert "1993–1995" in body and "Фото: Объединённая коммунистическая партия" in body
     assert "Перевод: Редакция" in title and "10 января 2022 г." in title
