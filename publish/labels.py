@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .typography import base_lang
+from .typography import MISSING_IN_FONTS, base_lang
 
 LABELS = {
     "en": {"photo": "Photo:", "translation": "Translation by", "photo_note": "On the photograph in the original publication",
@@ -51,8 +51,7 @@ def human_date(date: str, lang: str) -> str:
     locale = lang.replace("-", "_")
     try:
         day = Date(parts[0], parts[1], parts[2] if len(parts) == 3 else 1)
-        if len(parts) == 3:
-            return format_date(day, "long", locale=locale)
-        return format_skeleton("yMMMM", day, locale=locale)
+        text = format_date(day, "long", locale=locale) if len(parts) == 3 else format_skeleton("yMMMM", day, locale=locale)
     except (UnknownLocaleError, ValueError):
         return date
+    return text.translate(MISSING_IN_FONTS)

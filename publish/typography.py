@@ -28,6 +28,11 @@ ASIDE_DASH = {"ru": "—", "kk": "—", "uk": "—"}
 SHORT_WORDS = {"ru": re.compile(r"(?<!\w)([вксуоиаяВКСУОИАЯ]) (?=\w)")}
 DIALOGUE = re.compile(r"^[-–—] ")  # a paragraph opening with a dash is a line of dialogue
 
+# Spaces and dashes the bundled faces lack, as the nearest ones they have: without this the
+# PDF would embed a system fallback font for a single character (Babel writes "2022\u202fг.").
+MISSING_IN_FONTS = str.maketrans({"\u202f": NBSP, "\u2007": NBSP, "\u2009": " ", "\u2008": " ", "\u200a": "",
+                                  "\u2010": "-", "\u2012": "–", "\u2015": "—"})
+
 SKIP = {"code", "pre", "kbd", "samp", "script", "style"}
 SPACED_HYPHEN = re.compile(r"(?<=\S) +[-–—] +(?=\S)")
 NUMBER_RANGE = re.compile(r"(?<![\d-])(\d{1,4})-(\d{1,4})(?![\d-])")
@@ -64,6 +69,7 @@ def fix_text(text: str, lang: str, opens_paragraph: bool = False) -> str:
     """Dashes, ranges, minus signs and spaces in one run of plain text."""
     lang = base_lang(lang)
     dash = ASIDE_DASH.get(lang, "–")
+    text = text.translate(MISSING_IN_FONTS)
     if opens_paragraph and lang in ASIDE_DASH:
         text = DIALOGUE.sub(f"—{NBSP}", text)
     if lang in SHORT_WORDS:
