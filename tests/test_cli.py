@@ -392,3 +392,13 @@ def test_third_party_imports_are_declared_dependencies():
     if "from babel" in (package / "labels.py").read_text(encoding="utf-8") and "babel" not in names:
         missing.append("babel")
     assert missing == []
+
+
+def test_jobs_build_the_same_files_as_one_process(project, capsys):
+    for n in range(3):
+        add(project, f"p{n}.md", simple(f"Pamphlet {n}"))
+    assert main(["build", "--format", "html,epub", "--out", "one"]) == 0
+    assert main(["build", "--format", "html,epub", "--out", "two", "--jobs", "2"]) == 0
+    one = json.loads((project / "one" / "manifest.json").read_text())
+    two = json.loads((project / "two" / "manifest.json").read_text())
+    assert one == two and len(one["artifacts"]) == 6
