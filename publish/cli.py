@@ -45,6 +45,14 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--out", default="dist", help="where the built outputs are (default: dist/)")
     check.set_defaults(run=_check)
 
+    watch = commands.add_parser("watch", help="rebuild on change and serve a live preview on localhost")
+    watch.add_argument("paths", nargs="*", metavar="PATH")
+    watch.add_argument("--out", default="dist", help="output folder (default: dist/)")
+    watch.add_argument("--format", dest="formats", type=_formats, default=("html", "pdf"),
+                       help="formats to rebuild (default: html,pdf)")
+    watch.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
+    watch.set_defaults(run=_watch)
+
     new = commands.add_parser("new", help="scaffold source/<slug>.md")
     new.add_argument("title")
     new.set_defaults(run=_new)
@@ -86,6 +94,26 @@ def _build(args: argparse.Namespace) -> int:
             pages = f", {artifact.pages} pages" if artifact.pages else ""
             print(f"wrote {Path(args.out) / artifact.path} ({artifact.bytes:,} bytes{pages})", file=sys.stderr)
     return 0 if manifest.ok else 1
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from .errors import PublishError
+    from .watch import watch
+
+    def report(manifest) -> None:
+        _report(manifest.diagnostics)
+        print(f"built {len(manifest.artifacts)} files" + (f", {len(manifest.failed)} sources failed" if manifest.failed else ""),
+              file=sys.stderr)
+
+    try:
+        watch(args.paths or None, out=args.out, formats=args.formats, port=args.port, report=report)
+    except PublishError as exc:
+        _report(exc.diagnostics)
+        return 1
+    except OSError as exc:  # the port is taken
+        print(f"publish watch: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:
