@@ -51,6 +51,30 @@ def font_face_css(urls: dict[str, str], faces: tuple[Face, ...] = FACES) -> str:
     )
 
 
+def project_font_names(config: Config) -> frozenset[str]:
+    """Normalised full and PostScript names of every font file the project can use (its own and the bundled)."""
+    from fontTools.ttLib import TTFont
+
+    from .preflight import normalised
+
+    names = set()
+    for directory in config.dirs("fonts"):
+        for path in sorted(directory.glob("*.[ot]tf")):
+            font_names = TTFont(path, lazy=True)["name"]
+            names.update(normalised(font_names.getDebugName(i) or "") for i in (4, 6))
+    return frozenset(names - {""})
+
+
+def uncovered(config: Config, text: str) -> str:
+    """The characters of `text` that none of the bundled faces draws (spaces and controls aside)."""
+    from fontTools.ttLib import TTFont
+
+    covered: set[int] = set()
+    for face in FACES:
+        covered.update(TTFont(font_path(config, face), lazy=True).getBestCmap())
+    return "".join(sorted({c for c in text if ord(c) not in covered and c.isprintable() and not c.isspace()}))
+
+
 def font_path(config: Config, face: Face) -> Path:
     return config.find("fonts", face.file)
 

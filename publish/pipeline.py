@@ -85,7 +85,7 @@ def check(paths: Iterable[str | Path] | None = None, *, root: str | Path = ".", 
             to_document(load(path, _display(config, path)))
         except PublishError as exc:
             problems.extend(exc.diagnostics)
-    return problems + validate_outputs(_within(config, out), str(out))
+    return problems + validate_outputs(_within(config, out), str(out), config)
 
 
 def _discover(config: Config, paths: Iterable[str | Path] | None) -> tuple[list[Path], list[Diagnostic]]:
@@ -128,24 +128,39 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
             raise
         message = f"internal error while rendering: {type(exc).__name__}: {exc}"
         return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P900", message),), True)
-    found = tuple(d for o in outputs for d in o.warnings) + _preflight(document, outputs)
+    found = tuple(d for o in outputs for d in o.warnings) + _preflight(config, document, outputs)
     if strict:
         found = tuple(Diagnostic(d.path, d.line, d.col, d.code, d.message, "error") for d in found)
     failed = any(d.severity == "error" for d in found)
     return SourceResult(display, lang, () if failed else outputs, found, failed)
 
 
-def _preflight(document, outputs) -> tuple[Diagnostic, ...]:
+def _preflight(config: Config, document, outputs) -> tuple[Diagnostic, ...]:
     """Read every PDF back: fonts, boxes, image resolution, text; problems name the source."""
+    from .fonts import project_font_names, uncovered
     from .preflight import PDF_FORMATS, image_names, preflight
 
-    names = image_names(document.assets)
+    pdfs = [o for o in outputs if o.format in PDF_FORMATS]
+    names, fonts = (image_names(document.assets), project_font_names(config)) if pdfs else ({}, frozenset())
     found = []
-    for output in outputs:
-        if output.format in PDF_FORMATS:
-            for d in preflight(output.data, output.format, output.filename, names):
-                found.append(Diagnostic(document.source.display, 1, 1, d.code, f"{output.filename}: {d.message}", d.severity))
+    for output in pdfs:
+        for d in preflight(output.data, output.format, output.filename, names, fonts):
+            message, (line, col) = f"{output.filename}: {d.message}", (1, 1)
+            if d.code == "P303":
+                missing = uncovered(config, document.body)
+                message += f" (characters the bundled fonts lack: {' '.join(missing) or 'none in the text'})"
+                line, col = _first_of(document.source, missing)
+            found.append(Diagnostic(document.source.display, line, col, d.code, message, d.severity))
     return tuple(found)
+
+
+def _first_of(source, characters: str) -> tuple[int, int]:
+    """Line and column of the first of `characters` in the source's body."""
+    for number, text in enumerate(source.body.splitlines()):
+        for col, char in enumerate(text, start=1):
+            if char in characters:
+                return source.body_line + number, col
+    return 1, 1
 
 
 def _renderer(fmt: str):

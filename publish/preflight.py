@@ -26,8 +26,11 @@ class ImageUse:
     ppi: float
 
 
-def preflight(data: bytes, fmt: str, path: str, image_names: dict[tuple[int, int], str] | None = None) -> list[Diagnostic]:
-    """Every problem in a PDF of format pdf, press or booklet: errors (unembedded fonts, wrong boxes) and warnings."""
+def preflight(data: bytes, fmt: str, path: str, image_names: dict[tuple[int, int], str] | None = None,
+              project_fonts: frozenset[str] | None = None) -> list[Diagnostic]:
+    """Every problem in a PDF of format pdf, press or booklet: errors (unembedded fonts, wrong boxes) and warnings.
+
+    `project_fonts` are the normalised names of the fonts the project ships; any other font is a system fallback."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
@@ -38,6 +41,8 @@ def preflight(data: bytes, fmt: str, path: str, image_names: dict[tuple[int, int
 
     for font in sorted(_unembedded_fonts(reader)):
         report("P301", f"font {font} is not embedded")
+    for font in sorted(f for f in _font_names(reader) if project_fonts and normalised(f) not in project_fonts):
+        report("P303", f"font {font} is not one of the project's fonts: some characters fell back to a system font", "warning")
     for message in _box_problems(reader, fmt):
         report("P302", message)
     names = image_names or {}
@@ -75,6 +80,17 @@ def _unembedded_fonts(reader) -> set[str]:
             if descriptor is None or not any(key in descriptor.get_object() for key in FONT_FILES):
                 missing.add(str(font.get("/BaseFont", "?")).lstrip("/"))
     return missing
+
+
+def _font_names(reader) -> set[str]:
+    """The fonts a PDF uses, without the subset prefix ("ABCDEF+PT-Serif" -> "PT-Serif")."""
+    return {str(font.get("/BaseFont", "?")).lstrip("/").split("+", 1)[-1]
+            for page in reader.pages for font in _fonts(page.get("/Resources")) if font.get("/Subtype") != "/Type3"}
+
+
+def normalised(name: str) -> str:
+    """'PT-Serif-Italic', 'PT Serif Italic' and 'PTSerif-Italic' all -> 'ptserifitalic'."""
+    return "".join(c for c in name.lower() if c.isalnum())
 
 
 def _fonts(resources, depth: int = 0):

@@ -9,11 +9,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from .config import Config
 from .errors import Diagnostic
+from .fonts import project_font_names
 from .preflight import PDF_FORMATS, preflight
 
 
-def validate_outputs(out: Path, shown_as: str | None = None) -> list[Diagnostic]:
+def validate_outputs(out: Path, shown_as: str | None = None, config: Config | None = None) -> list[Diagnostic]:
     """Every artifact listed in out/manifest.json: present, unchanged, and valid for its format."""
     manifest = out / "manifest.json"
     if not manifest.is_file():
@@ -33,7 +35,7 @@ def validate_outputs(out: Path, shown_as: str | None = None) -> list[Diagnostic]
         if hashlib.sha256(data).hexdigest() != artifact.get("sha256"):
             found.append(Diagnostic(shown, 1, 1, "P322", "changed since it was built (sha256 differs from manifest.json)", "warning"))
         if artifact.get("format") in PDF_FORMATS:
-            found.extend(preflight(data, artifact["format"], shown))
+            found.extend(preflight(data, artifact["format"], shown, project_fonts=project_font_names(config) if config else None))
         elif artifact.get("format") == "epub":
             found.extend(epubcheck(path))
     return found

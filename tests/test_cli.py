@@ -402,3 +402,10 @@ def test_jobs_build_the_same_files_as_one_process(project, capsys):
     one = json.loads((project / "one" / "manifest.json").read_text())
     two = json.loads((project / "two" / "manifest.json").read_text())
     assert one == two and len(one["artifacts"]) == 6
+
+
+def test_a_source_with_no_text_still_builds_every_format(project, capsys):
+    add(project, "empty.md", "---\ntitle: Only a title\nauthor: A\n---\n")
+    assert main(["build"]) == 0
+    names = {p.name for p in (project / "dist").iterdir()}
+    assert {"empty.pdf", "empty.press.pdf", "empty.booklet.pdf", "empty.epub", "empty.html"} <= names

@@ -295,3 +295,15 @@ def test_check_validates_built_outputs(tmp_path, capsys):
         assert "dist/pamphlet.press.pdf:1:1: error P302" in err and "warning P322" in err
     finally:
         os.chdir(REPO)
+
+
+def test_a_character_the_bundled_fonts_lack_is_a_warning_at_its_line(tmp_path):
+    text = "---\ntitle: Stars\nauthor: A\n---\n\nPlain line.\n\nA dingbat ✱ here.\n"
+    root = project(tmp_path, source_text=text)
+    manifest = build(out=root / "dist", root=root, formats=["pdf"])
+    fallbacks = [d for d in manifest.diagnostics if d.code == "P303"]
+    if not fallbacks:
+        pytest.skip("no system font on this machine draws ✱, so nothing fell back")
+    assert manifest.ok and (fallbacks[0].line, fallbacks[0].col) == (8, 11)
+    assert "✱" in fallbacks[0].message and fallbacks[0].severity == "warning"
+    assert not build(out=root / "strict", root=root, formats=["pdf"], strict=True).ok
