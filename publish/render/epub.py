@@ -32,45 +32,53 @@ def render_epub(config: Config, document: Document) -> Output:
     """Assemble the package with ebooklib, then store it as a reproducible zip."""
     from ebooklib import epub
 
-    meta, labels = document.meta, labels_for(document.meta.lang)
     book = epub.EpubBook()
     book.FOLDER_NAME = "EPUB"
-    _metadata(book, document, config)
+    _metadata(book, document)
     with captured_logs(document) as warnings:
         cover_name, cover_data = _cover(config, document)
     pages = {part: render(config, "epub.html.j2", document, part=part, part_title=_part_title(document, part), cover=cover_name)
              for part in PARTS}
-    text, faces = characters(*pages.values()), faces_for(document.body)
+    _add_style(book, config, document, characters(*pages.values()))
+    for asset in document.assets:
+        book.add_item(epub.EpubItem(uid=_id(asset.href), file_name=asset.href, media_type=_media_type(asset.href),
+                                    content=asset.path.read_bytes()))
+    cover = epub.EpubItem(uid="cover-image", file_name=cover_name, media_type=_media_type(cover_name), content=cover_data)
+    cover.properties = ["cover-image"]
+    book.add_item(cover)
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers, Kindle
+    book.spine = [book.add_item(epub.EpubItem(uid=part, file_name=f"{part}.xhtml", media_type="application/xhtml+xml",
+                                              content=pages[part].encode())) for part in PARTS]
+    _add_navigation(book, config, document)
+    return Output("epub", f"{document.source.slug}.epub", _write(book, modified(config, document)), warnings=tuple(warnings))
+
+
+def _add_style(book, config: Config, document: Document, text: str) -> None:
+    """The stylesheet, and the bundled faces cut down to the characters the book shows."""
+    from ebooklib import epub
+
+    faces = faces_for(document.body)
     for face in faces:
         book.add_item(epub.EpubItem(uid=_id(face.file), file_name=f"fonts/{face.file}", media_type="font/ttf",
                                     content=subset(font_path(config, face), text)))
     css = font_face_css({f.file: f"fonts/{f.file}" for f in faces}, faces) + stylesheet(config, "base.css", "epub.css")
     book.add_item(epub.EpubItem(uid="style", file_name="style.css", media_type="text/css", content=css.encode()))
-    for asset in document.assets:
-        book.add_item(epub.EpubItem(uid=_id(asset.href), file_name=asset.href, media_type=_media_type(asset.href), content=asset.path.read_bytes()))
-    cover = epub.EpubItem(uid="cover-image", file_name=cover_name, media_type=_media_type(cover_name), content=cover_data)
-    cover.properties = ["cover-image"]
-    book.add_item(cover)
-    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers, Kindle
-    spine = []
-    for part in PARTS:
-        item = epub.EpubItem(uid=part, file_name=f"{part}.xhtml", media_type="application/xhtml+xml", content=pages[part].encode())
-        if "<svg" in pages[part]:
-            item.properties = ["svg"]
-        book.add_item(item)
-        spine.append(item)
-    toc = _toc(document, labels)
+
+
+def _add_navigation(book, config: Config, document: Document) -> None:
+    """The EPUB 3 nav document (toc and landmarks) and an NCX for older readers."""
+    from ebooklib import epub
+
+    toc = _toc(document, labels_for(document.meta.lang))
     nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
                         content=render(config, "nav.xhtml.j2", document, toc=toc).encode())
     nav.properties = ["nav"]
     book.add_item(nav)
     book.add_item(epub.EpubNcx())
     book.toc = [epub.Link(e["href"], e["label"], _id(e["href"])) for e in toc]
-    book.spine = spine
-    return Output("epub", f"{document.source.slug}.epub", _write(book, modified(config, document)), warnings=tuple(warnings))
 
 
-def _metadata(book, document: Document, config: Config) -> None:
+def _metadata(book, document: Document) -> None:
     meta, plain = document.meta, document.plain
     book.set_identifier(identifier(document))
     book.set_title(plain["title"])
