@@ -4,8 +4,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import Diagnostic, PublishError  # noqa: E402
 from .dist import Artifact, Manifest  # noqa: E402
+from .errors import Diagnostic, PublishError  # noqa: E402
 from .pipeline import build  # noqa: E402
 
 __all__ = ["build", "Artifact", "Manifest", "Diagnostic", "PublishError", "__version__"]

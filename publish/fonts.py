@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Config
+from .markup import plain_text
 
-TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -31,6 +29,7 @@ FACES = (
     Face("PT Mono", "normal", "normal", "PTMono-Regular.ttf"),
 )
 
+
 def faces_for(body: str) -> tuple[Face, ...]:
     """The faces an edition of `body` (HTML) needs: the mono face only when there is code."""
     has_code = "<code" in body or "<pre" in body
@@ -39,7 +38,7 @@ def faces_for(body: str) -> tuple[Face, ...]:
 
 def characters(*pages: str) -> str:
     """Every character the pages show: tags dropped, entities decoded."""
-    return "".join(sorted(set(html.unescape(TAG.sub("", "".join(pages))))))
+    return "".join(sorted(set(plain_text("".join(pages)))))
 
 
 def font_face_css(urls: dict[str, str], faces: tuple[Face, ...] = FACES) -> str:

@@ -177,8 +177,13 @@ def _front_matter_text(source: Source) -> tuple[dict[str, str], dict[str, str]]:
     for key in LIST_KEYS:
         names = tuple(_inline(md, name) for name in getattr(source.meta, key))
         inline[key] = join_names(names, source.meta.lang)
-    plain = {key: html.unescape(TAG.sub("", value)) for key, value in inline.items()}
+    plain = {key: plain_text(value) for key, value in inline.items()}
     return inline, plain
+
+
+def plain_text(fragment: str) -> str:
+    """An HTML fragment's text: tags dropped, entities decoded."""
+    return html.unescape(TAG.sub("", fragment))
 
 
 def _inline(md: markdown.Markdown, text: str) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from .config import Config, load_config
 from .dist import Artifact, Manifest, artifact_for, write_atomic

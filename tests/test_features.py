@@ -7,9 +7,8 @@ import subprocess
 import zipfile
 
 import pytest
-from lxml import etree
-
 from conftest import REPO, which_or_skip
+from lxml import etree
 
 FIXTURE = REPO / "tests" / "fixtures" / "features"
 SLUG = "kk-features"

@@ -23,7 +23,7 @@ RED, BLUE, WHITE = (255, 0, 0), (0, 0, 255), (255, 255, 255)
 # --- test documents -------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def numbered(count: int, coloured: bool = False) -> bytes:
     """An A5 PDF of `count` pages, each showing its own number big; coloured: odd red, even blue."""
     import weasyprint
@@ -39,7 +39,7 @@ def numbered(count: int, coloured: bool = False) -> bytes:
     return data
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def first_pages(count: int) -> bytes:
     """The first `count` pages of one 41-page numbered document (one WeasyPrint run for every test)."""
     from pypdf import PdfReader, PdfWriter

@@ -9,10 +9,8 @@ import subprocess
 import sys
 import zipfile
 
-import pytest
-from lxml import etree
-
 from conftest import REPO, SEED, which_or_skip
+from lxml import etree
 
 A5 = (419.53, 595.28)
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",

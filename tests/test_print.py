@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SEED
+
 from publish import build
 from publish.cli import main
 from publish.preflight import preflight

@@ -14,6 +14,7 @@ from ..markup import Document
 from ..sources import IMAGE_TYPES
 from . import Output
 
+
 def render_html(config: Config, document: Document) -> Output:
     """Render the web edition; fonts are WOFF2 subsets of the page's own characters."""
     page = render(config, "web.html.j2", document, css="")

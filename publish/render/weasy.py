@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from ..config import Config
 from ..editions import render, stylesheet
-from ..fonts import FACES, font_face_css, font_path
 from ..errors import Diagnostic
 from ..fetch import weasyprint_fetcher
+from ..fonts import FACES, font_face_css, font_path
 from ..markup import Document
 
 
