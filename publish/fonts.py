@@ -10,7 +10,6 @@ from .config import Config
 from .markup import plain_text
 
 
-
 @dataclass(frozen=True)
 class Face:
     family: str
