@@ -13,15 +13,16 @@ if [ "$purpose" = test ]; then
   command -v npm >/dev/null || debs+=(nodejs npm)
 fi
 
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
 missing=()
 for deb in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "ok installed" || missing+=("$deb")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null || { echo "setup: please install as root: ${missing[*]}" >&2; exit 1; }
-    sudo=sudo
+  if [ -n "$sudo" ] && ! command -v sudo >/dev/null; then
+    echo "setup: please install as root: ${missing[*]}" >&2
+    exit 1
   fi
   echo "setup: installing Debian packages: ${missing[*]}" >&2
   $sudo apt-get update -qq
@@ -43,7 +44,7 @@ if [ "$purpose" = test ] && [ ! -f .cache/icc/ISOcoated_v2_300_bas.icc ]; then
   # A freely licensed (zlib) CMYK press profile for the PDF/X-4 tests: basICColor's ISO Coated v2 300%,
   # as Debian's scribus-data ships it. Downloaded and unpacked only, not installed.
   mkdir -p .cache/icc/deb
-  (cd .cache/icc/deb && apt-get download -qq scribus-data >/dev/null && dpkg-deb -x scribus-data_*.deb x)
+  (cd .cache/icc/deb && { apt-get download -qq scribus-data >/dev/null 2>&1 || { $sudo apt-get update -qq && apt-get download -qq scribus-data >/dev/null; }; } && dpkg-deb -x scribus-data_*.deb x)
   cp .cache/icc/deb/x/usr/share/scribus/profiles/ISOcoated_v2_300_bas.icc .cache/icc/deb/x/usr/share/scribus/profiles/ISOcoated_v2_300_bas.txt .cache/icc/
   rm -rf .cache/icc/deb
 fi
