@@ -82,11 +82,18 @@ def _icc(root: Path, value: object, pyproject: Path) -> Path | None:
 
 
 def _signature(value: object, pyproject: Path) -> int | str | None:
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    if isinstance(value, str):
-        return value
-    raise fail(str(pyproject), "P133", f"signature: {value!r} is neither a page count nor a range such as \"16-40\"")
+    """Checked here, where the setting is read, with the parser the imposition itself uses."""
+    from .impose import choose_signature
+
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise fail(str(pyproject), "P133", f"signature: {value!r} is neither a page count nor a range such as \"16-40\"")
+    try:
+        choose_signature(1, value)
+    except ValueError as exc:
+        raise fail(str(pyproject), "P133", f"signature: {exc}") from None
+    return value
 
 
 def _thickness(value: object, pyproject: Path) -> float:

@@ -25,6 +25,7 @@ def validate_outputs(out: Path, shown_as: str | None = None, config: Config | No
     except (ValueError, KeyError, TypeError) as exc:
         return [Diagnostic(str(manifest), 1, 1, "P320", f"unreadable manifest: {exc}")]
     found: list[Diagnostic] = []
+    fonts = project_font_names(config) if config else None
     for artifact in artifacts:
         path = out / Path(artifact["path"]).name
         shown = f"{shown_as or out}/{path.name}"
@@ -35,7 +36,7 @@ def validate_outputs(out: Path, shown_as: str | None = None, config: Config | No
         if hashlib.sha256(data).hexdigest() != artifact.get("sha256"):
             found.append(Diagnostic(shown, 1, 1, "P322", "changed since it was built (sha256 differs from manifest.json)", "warning"))
         if artifact.get("format") in PDF_FORMATS:
-            found.extend(preflight(data, artifact["format"], shown, project_fonts=project_font_names(config) if config else None))
+            found.extend(preflight(data, artifact["format"], shown, project_fonts=fonts))
         elif artifact.get("format") == "epub":
             found.extend(epubcheck(path))
     return found

@@ -152,6 +152,9 @@ def test_unknown_setting_and_missing_profile_are_clear_errors(tmp_path, capsys):
         (root / "pyproject.toml").write_text('[tool.publish]\npress_ic = "x"\n')
         assert main(["build", "--format", "press"]) == 1
         assert "unknown [tool.publish] setting 'press_ic'" in capsys.readouterr().err
+        (root / "pyproject.toml").write_text('[tool.publish]\nsignature = "16-abc"\n')
+        assert main(["build", "--format", "html"]) == 1  # refused where the setting is read, whatever the format
+        assert "P133: signature: signature '16-abc' is neither" in capsys.readouterr().err
     finally:
         os.chdir(REPO)
 

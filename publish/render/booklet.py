@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 from ..config import Config
-from ..errors import fail
 from ..impose import impose
 from ..markup import Document
 from . import Output
@@ -16,10 +15,7 @@ def render_booklet(config: Config, document: Document) -> Output:
     """Lay out the A5 edition and impose it with the project's signature and paper thickness."""
     with captured_logs(document) as warnings:
         pages = layout_print(config, document).write_pdf(pdf_identifier=True)
-    try:
-        data = impose(pages, signature=config.signature, paper_thickness_mm=config.paper_thickness)
-    except ValueError as exc:
-        raise fail("pyproject.toml", "P133", f"signature: {exc}") from None
+    data = impose(pages, signature=config.signature, paper_thickness_mm=config.paper_thickness)
     from pypdf import PdfReader
 
     sheets = len(PdfReader(io.BytesIO(data)).pages)

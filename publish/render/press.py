@@ -11,7 +11,7 @@ from ..editions import stylesheet
 from ..impose import pad_order, padded
 from ..markup import Document
 from . import Output
-from .weasy import captured_logs, layout_print
+from .weasy import captured_logs, layout_print, render_document
 
 MM = 72 / 25.4
 BLEED = 3  # mm on every side, beyond the trim
@@ -66,8 +66,6 @@ def _stable_document_id(pdf) -> None:
 
 def _blank_page(config: Config, document: Document):
     """One empty page with the same size and bleed, to pad with."""
-    from .weasy import render_document
-
     css = f"@page {{ size: A5; bleed: {BLEED}mm; margin: 0; @bottom-right {{ content: none }} @bottom-left {{ content: none }} }}"
     return render_document(config, document, BLANK_PAGE, (), css).pages[0]
 
