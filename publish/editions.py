@@ -45,9 +45,15 @@ def render(config: Config, template: str, document: Document, **extra: object) -
 
 
 def modified(config: Config, document: Document) -> datetime:
-    """SOURCE_DATE_EPOCH when set; otherwise the source's own modification time, so rebuilds match."""
-    seconds = config.epoch if config.epoch is not None else int(document.source.path.stat().st_mtime)
-    return datetime.fromtimestamp(seconds, timezone.utc)
+    """SOURCE_DATE_EPOCH when set; else the front matter's date (midnight UTC); else the file's modification time.
+
+    Never the clock: every rebuild of the same sources must give the same bytes."""
+    if config.epoch is not None:
+        return datetime.fromtimestamp(config.epoch, timezone.utc)
+    if document.meta.date:
+        year, month, day = (document.meta.date.split("-") + ["1", "1"])[:3]
+        return datetime(int(year), int(month), int(day), tzinfo=timezone.utc)
+    return datetime.fromtimestamp(int(document.source.path.stat().st_mtime), timezone.utc)
 
 
 def stylesheet(config: Config, *names: str) -> str:

@@ -113,6 +113,7 @@ def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bo
 def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: bool = False) -> SourceResult:
     """Render one source in every format; any error fails the whole source, so no partial set is written."""
     from .markup import to_document
+    from .render.weasy import PrintLayout
     from .sources import load
 
     display = _display(config, path)
@@ -120,7 +121,8 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
     try:
         document = to_document(load(path, display))
         lang = document.meta.lang
-        outputs = tuple(_renderer(fmt)(config, document) for fmt in formats)
+        layout = PrintLayout(config, document)
+        outputs = tuple(_renderer(fmt)(config, document, layout) for fmt in formats)
     except PublishError as exc:
         return SourceResult(display, lang, (), exc.diagnostics, True)
     except Exception as exc:  # a renderer bug must not take the other sources down with it
@@ -128,7 +130,7 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
             raise
         message = f"internal error while rendering: {type(exc).__name__}: {exc}"
         return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P900", message),), True)
-    found = tuple(d for o in outputs for d in o.warnings) + _preflight(config, document, outputs)
+    found = layout.warnings + tuple(d for o in outputs for d in o.warnings) + _preflight(config, document, outputs)
     if strict:
         found = tuple(Diagnostic(d.path, d.line, d.col, d.code, d.message, "error") for d in found)
     failed = any(d.severity == "error" for d in found)

@@ -30,10 +30,18 @@ def xhtml(out, name):
         return etree.fromstring(z.read(f"EPUB/{name}"))
 
 
+def text_files(out):
+    """The text's XHTML files in reading order: text.xhtml, text-2.xhtml, …"""
+    with zipfile.ZipFile(out / f"{SLUG}.epub") as z:
+        names = sorted((n for n in z.namelist() if n.startswith("EPUB/text")), key=lambda n: (len(n), n))
+    return [xhtml(out, n.removeprefix("EPUB/")) for n in names]
+
+
 def test_kazakh_typography_and_labels(features):
-    text = xhtml(features, "text.xhtml")
-    assert text.get("lang") == "kk"
-    body = "".join(text.itertext())
+    texts = text_files(features)
+    assert len(texts) == 2  # split at its one top-level heading
+    assert all(t.get("lang") == "kk" for t in texts)
+    body = "".join("".join(t.itertext()) for t in texts)
     assert "«қарапайым»" in body and "«бүкіл елдің»" in body  # Kazakh quotation marks, not “”
     assert "Біз\u00a0— Маңғыстау" in body  # em dash bound to the word before
     assert "2–4 қаңтар" in body  # range with an en dash
@@ -47,7 +55,7 @@ def test_lead_photo_alt_is_not_the_caption_and_images_travel(features):
     lead = text.xpath("//x:figure[@class='lead-photo']", namespaces=X)[0]
     assert lead.xpath("x:img/@alt", namespaces=X) == ["Алаңда қызыл жалаулармен тұрған жұмысшылар"]
     assert "Жаңаөзендегі митинг" in "".join(lead.xpath("x:figcaption//text()", namespaces=X))
-    inline = text.xpath("//x:figure[not(@class)]", namespaces=X)[0]
+    inline = [f for t in text_files(features) for f in t.xpath("//x:figure[not(@class)]", namespaces=X)][0]
     assert inline.xpath("x:figcaption/text()", namespaces=X) == ["Ақтаудағы митинг, 5 қаңтар."]
     with zipfile.ZipFile(features / f"{SLUG}.epub") as z:
         assert {"EPUB/images/rally.png", "EPUB/images/lead.png", "EPUB/cover.jpg"} <= set(z.namelist())

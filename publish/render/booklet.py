@@ -8,13 +8,14 @@ from ..config import Config
 from ..impose import impose
 from ..markup import Document
 from . import Output
-from .weasy import captured_logs, layout_print
+from .weasy import PrintLayout, captured_logs
 
 
-def render_booklet(config: Config, document: Document) -> Output:
-    """Lay out the A5 edition and impose it with the project's signature and paper thickness."""
+def render_booklet(config: Config, document: Document, layout: PrintLayout) -> Output:
+    """Impose the A5 edition with the project's signature and paper thickness."""
+    laid_out = layout.copy()
     with captured_logs(document) as warnings:
-        pages = layout_print(config, document).write_pdf(pdf_identifier=True)
+        pages = laid_out.write_pdf(pdf_identifier=True)
     data = impose(pages, signature=config.signature, paper_thickness_mm=config.paper_thickness)
     from pypdf import PdfReader
 

@@ -1,4 +1,4 @@
-"""<slug>.epub: EPUB 3 with a cover, nav, NCX, accessibility metadata and subset fonts."""
+"""<slug>.epub: EPUB 3 with a cover, nav, NCX, print page numbers, pop-up notes, accessibility metadata and subset fonts."""
 
 from __future__ import annotations
 
@@ -9,17 +9,22 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from markupsafe import Markup
+
+from .. import chapters, notes
 from ..config import Config
 from ..editions import modified, render, stylesheet
 from ..fonts import characters, faces_for, font_face_css, font_path, subset
 from ..labels import labels_for
 from ..markup import Document
+from ..pagelist import PageTarget, mark_pages, page_lines
 from ..sources import IMAGE_TYPES, check_image
+from ..xhtml import parse
 from . import Output
-from .cover import render_cover
-from .weasy import captured_logs
+from .cover import cover_from_first_page
+from .weasy import PrintLayout, captured_logs
 
-PARTS = ("cover", "titlepage", "text", "colophon")
+XHTML = "application/xhtml+xml"
 
 
 def identifier(document: Document) -> str:
@@ -28,18 +33,21 @@ def identifier(document: Document) -> str:
     return meta.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, meta.source_url or 'publish:' + document.source.slug + ':' + meta.title)}"
 
 
-def render_epub(config: Config, document: Document) -> Output:
+def render_epub(config: Config, document: Document, layout: PrintLayout) -> Output:
     """Assemble the package with ebooklib, then store it as a reproducible zip."""
     from ebooklib import epub
 
     book = epub.EpubBook()
     book.FOLDER_NAME = "EPUB"
-    _metadata(book, document)
+    parts, where = _parts(config, document)
+    laid_out = layout.copy()
     with captured_logs(document) as warnings:
-        cover_name, cover_data = _cover(config, document)
-    pages = {part: render(config, "epub.html.j2", document, part=part, part_title=_part_title(document, part), cover=cover_name)
-             for part in PARTS}
-    _add_style(book, config, document, characters(*pages.values()))
+        cover_name, cover_data = _cover(document, laid_out)
+    cover_page = render(config, "epub.html.j2", document, part="cover", part_title=labels_for(document.meta.lang)["cover"],
+                        cover=cover_name)
+    pages, targets = _with_page_numbers(parts, page_lines(laid_out))
+    _metadata(book, document)
+    _add_style(book, config, document, characters(cover_page, *parts.values()))
     for asset in document.assets:
         book.add_item(epub.EpubItem(uid=_id(asset.href), file_name=asset.href, media_type=_media_type(asset.href),
                                     content=asset.path.read_bytes()))
@@ -47,10 +55,36 @@ def render_epub(config: Config, document: Document) -> Output:
     cover.properties = ["cover-image"]
     book.add_item(cover)
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers, Kindle
-    book.spine = [book.add_item(epub.EpubItem(uid=part, file_name=f"{part}.xhtml", media_type="application/xhtml+xml",
-                                              content=pages[part].encode())) for part in PARTS]
-    _add_navigation(book, config, document)
+    book.spine = [book.add_item(epub.EpubItem(uid=Path(name).stem, file_name=name, media_type=XHTML, content=content))
+                  for name, content in {"cover.xhtml": cover_page.encode(), **pages}.items()]
+    _add_navigation(book, config, document, where, targets)
     return Output("epub", f"{document.source.slug}.epub", _write(book, modified(config, document)), warnings=tuple(warnings))
+
+
+def _parts(config: Config, document: Document) -> tuple[dict[str, str], dict[str, str]]:
+    """Title page, the text (one file per top-level heading, each with the notes it calls) and colophon, as XHTML."""
+    labels = labels_for(document.meta.lang)
+    root = parse(document.body)
+    asides = notes.for_screen(root, epub=True)
+    split, where = chapters.split(root, asides)
+    title = document.plain["title"]
+    parts = {"titlepage.xhtml": render(config, "epub.html.j2", document, part="titlepage", part_title=labels["title_page"])}
+    for n, chapter in enumerate(split):
+        parts[chapter.file] = render(config, "epub.html.j2", document, part="text" if n == 0 else "chapter",
+                                     part_title=title, body=Markup(chapter.html), heading_id=chapter.heading_id)
+    parts["colophon.xhtml"] = render(config, "epub.html.j2", document, part="colophon", part_title=labels["colophon"])
+    return parts, where
+
+
+def _with_page_numbers(parts: dict[str, str], lines: list[list[str]]) -> tuple[dict[str, bytes], list[PageTarget]]:
+    """Mark where each page of the print edition begins, in every file but the cover."""
+    from lxml import etree
+
+    trees = {name: etree.fromstring(xhtml.encode()) for name, xhtml in parts.items()}
+    targets = mark_pages(list(trees.items()), lines)
+    pages = {name: b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + etree.tostring(tree, encoding="utf-8")
+             for name, tree in trees.items()}
+    return pages, targets
 
 
 def _add_style(book, config: Config, document: Document, text: str) -> None:
@@ -65,17 +99,40 @@ def _add_style(book, config: Config, document: Document, text: str) -> None:
     book.add_item(epub.EpubItem(uid="style", file_name="style.css", media_type="text/css", content=css.encode()))
 
 
-def _add_navigation(book, config: Config, document: Document) -> None:
-    """The EPUB 3 nav document (toc and landmarks) and an NCX for older readers."""
+def _add_navigation(book, config: Config, document: Document, where: dict[str, str], pages: list[PageTarget]) -> None:
+    """The EPUB 3 nav document (toc, landmarks, page list) and an NCX for older readers."""
     from ebooklib import epub
 
-    toc = _toc(document, labels_for(document.meta.lang))
-    nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
-                        content=render(config, "nav.xhtml.j2", document, toc=toc).encode())
+    toc = _toc(document, where, labels_for(document.meta.lang))
+    nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type=XHTML,
+                        content=render(config, "nav.xhtml.j2", document, toc=toc, pages=pages).encode())
     nav.properties = ["nav"]
     book.add_item(nav)
     book.add_item(epub.EpubNcx())
-    book.toc = [epub.Link(e["href"], e["label"], _id(e["href"])) for e in toc]
+
+    def link(entry: dict):
+        here = epub.Link(entry["href"], entry["label"], _id(entry["href"]))
+        return (here, [link(child) for child in entry["children"]]) if entry["children"] else here
+
+    book.toc = [link(entry) for entry in toc]
+
+
+def _toc(document: Document, where: dict[str, str], labels: dict) -> list[dict]:
+    """Title page, the text with its headings two levels deep (each in the file that holds it), colophon."""
+    headings = [h for h in document.headings if h.id in where]
+    top = min((h.level for h in headings), default=0)
+    chapters_: list[dict] = []
+    for h in headings:
+        entry = {"href": f"{where[h.id]}#{h.id}", "label": h.text, "children": []}
+        if h.level == top:
+            chapters_.append(entry)
+        elif h.level == top + 1 and chapters_:
+            chapters_[-1]["children"].append(entry)
+    return [
+        {"href": "titlepage.xhtml", "label": labels["title_page"], "children": []},
+        {"href": "text.xhtml", "label": document.plain["title"], "children": chapters_},
+        {"href": "colophon.xhtml", "label": labels["colophon"], "children": []},
+    ]
 
 
 def _metadata(book, document: Document) -> None:
@@ -95,12 +152,15 @@ def _metadata(book, document: Document) -> None:
             book.add_metadata("DC", term, plain.get(key) or getattr(meta, key))
     for keyword in meta.keywords:
         book.add_metadata("DC", "subject", keyword)
+    # The page list follows the A5 PDF built from the same source.
+    book.add_metadata(None, "meta", f"{document.source.slug}.pdf (A5 print edition)", {"property": "pageBreakSource"})
     visual = bool(meta.image or document.assets)
     access = [("accessMode", "textual"), ("accessModeSufficient", "textual"),
               ("accessibilityFeature", "structuralNavigation"), ("accessibilityFeature", "tableOfContents"),
-              ("accessibilityFeature", "readingOrder"), ("accessibilityHazard", "none"),
-              ("accessibilitySummary", "Text with headings, a table of contents and language marked; "
-               "no content depends on images, colour or sound.")]
+              ("accessibilityFeature", "readingOrder"), ("accessibilityFeature", "pageBreakMarkers"),
+              ("accessibilityFeature", "pageNavigation"), ("accessibilityHazard", "none"),
+              ("accessibilitySummary", "Text with headings, a table of contents, page numbers of the printed edition "
+               "and language marked; no content depends on images, colour or sound.")]
     if visual:
         access += [("accessMode", "visual"), ("accessibilityFeature", "alternativeText")]
     for prop, value in access:
@@ -108,26 +168,12 @@ def _metadata(book, document: Document) -> None:
     book.add_metadata(None, "meta", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA", {"property": "dcterms:conformsTo"})
 
 
-def _toc(document: Document, labels: dict) -> list[dict]:
-    children = [{"href": f"text.xhtml#{h.id}", "label": h.text} for h in document.headings if h.level == 2]
-    return [
-        {"href": "titlepage.xhtml", "label": labels["title_page"], "children": []},
-        {"href": "text.xhtml", "label": document.plain["title"], "children": children},
-        {"href": "colophon.xhtml", "label": labels["colophon"], "children": []},
-    ]
-
-
-def _cover(config: Config, document: Document) -> tuple[str, bytes]:
-    """The front matter's cover image, or the title page drawn as one."""
+def _cover(document: Document, laid_out) -> tuple[str, bytes]:
+    """The front matter's cover image, or the print edition's first page drawn as one."""
     meta = document.meta
     if meta.cover:
         return "cover" + Path(meta.cover).suffix.lower(), check_image(meta.cover, document.source.folder).read_bytes()
-    return "cover.png", render_cover(config, document)
-
-
-def _part_title(document: Document, part: str) -> str:
-    labels = labels_for(document.meta.lang)
-    return {"cover": labels["cover"], "titlepage": labels["title_page"], "colophon": labels["colophon"]}.get(part, document.plain["title"])
+    return "cover.png", cover_from_first_page(laid_out)
 
 
 def _id(name: str) -> str:

@@ -7,21 +7,27 @@ from html import escape
 
 from markupsafe import Markup
 
+from .. import notes
 from ..config import Config
 from ..editions import render, stylesheet
 from ..fonts import characters, faces_for, font_face_css, font_path, subset
 from ..markup import Document
 from ..sources import IMAGE_TYPES
+from ..xhtml import parse, serialize
 from . import Output
 
 
-def render_html(config: Config, document: Document) -> Output:
+def render_html(config: Config, document: Document, layout: object) -> Output:
     """Render the web edition; fonts are WOFF2 subsets of the page's own characters."""
-    page = render(config, "web.html.j2", document, css="")
+    root = parse(document.body)
+    for _, aside in notes.for_screen(root, epub=False):
+        root.append(aside)  # notes after the text, each with a link back to its call
+    body = Markup(serialize(root))
+    page = render(config, "web.html.j2", document, body=body, css="")
     text, faces = characters(page), faces_for(document.body)
     urls = {f.file: _data_uri("font/woff2", subset(font_path(config, f), text, "woff2")) for f in faces}
     css = font_face_css(urls, faces) + stylesheet(config, "base.css", "web.css")
-    page = render(config, "web.html.j2", document, css=Markup(css.replace("</", "<\\/")))
+    page = render(config, "web.html.j2", document, body=body, css=Markup(css.replace("</", "<\\/")))
     for asset in document.assets:
         kind = IMAGE_TYPES[asset.path.suffix.lower()]
         page = page.replace(f'src="{escape(asset.href)}"', f'src="{_data_uri(kind, asset.path.read_bytes())}"')

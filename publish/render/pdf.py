@@ -5,12 +5,12 @@ from __future__ import annotations
 from ..config import Config
 from ..markup import Document
 from . import Output
-from .weasy import captured_logs, layout_print
+from .weasy import PrintLayout, captured_logs
 
 
-def render_pdf(config: Config, document: Document) -> Output:
-    """Lay out the print edition and write a tagged PDF whose /ID is derived from its content."""
+def render_pdf(config: Config, document: Document, layout: PrintLayout) -> Output:
+    """Write the print edition as a tagged PDF whose /ID is derived from its content."""
+    laid_out = layout.copy()
     with captured_logs(document) as warnings:
-        laid_out = layout_print(config, document)
         data = laid_out.write_pdf(pdf_identifier=True, pdf_variant="pdf/ua-1")
     return Output("pdf", f"{document.source.slug}.pdf", data, len(laid_out.pages), tuple(warnings))

@@ -11,7 +11,7 @@ from ..editions import stylesheet
 from ..impose import pad_order, padded
 from ..markup import Document
 from . import Output
-from .weasy import captured_logs, layout_print, render_document
+from .weasy import PrintLayout, captured_logs, layout_print, render_document
 
 MM = 72 / 25.4
 BLEED = 3  # mm on every side, beyond the trim
@@ -20,8 +20,8 @@ MARK_GAP, MARK_LENGTH = 1, 6  # mm: marks start 1 mm outside the bleed so they n
 BLANK_PAGE = "<!DOCTYPE html><html><head><title>blank</title></head><body></body></html>"
 
 
-def render_press(config: Config, document: Document) -> Output:
-    """Lay out with bleed, pad to a multiple of 4 before the back cover, and write PDF/X-4 when a profile is set."""
+def render_press(config: Config, document: Document, layout: PrintLayout) -> Output:
+    """Lay out again with bleed (`layout` has none), pad to a multiple of 4 before the back cover, and write PDF/X-4 when a profile is set."""
     css, options = f"@page {{ bleed: {BLEED}mm }}", {}
     if config.press_icc:
         css += _cmyk_css(config)

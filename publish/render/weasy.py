@@ -6,12 +6,14 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .. import notes
 from ..config import Config
 from ..editions import render, stylesheet
 from ..errors import Diagnostic
 from ..fetch import weasyprint_fetcher
 from ..fonts import FACES, font_face_css, font_path
 from ..markup import Document
+from ..xhtml import parse, serialize
 
 
 class _Collect(logging.Handler):
@@ -39,9 +41,30 @@ def captured_logs(document: Document) -> Iterator[list[Diagnostic]]:
 
 
 def layout_print(config: Config, document: Document, extra_css: str = "", **options):
-    """The print edition laid out on A5 pages: what pdf, press and booklet write out."""
-    html = render(config, "print.html.j2", document)
+    """The print edition laid out on A5 pages, its notes at the foot of the page: what pdf, press and booklet write out."""
+    from markupsafe import Markup
+
+    root = parse(document.body)
+    notes.for_print(root)
+    html = render(config, "print.html.j2", document, body=Markup(serialize(root)))
     return render_document(config, document, html, ("base.css", "print.css"), extra_css, **options)
+
+
+class PrintLayout:
+    """The A5 edition laid out once per source, for every format that needs it: pdf, booklet, and the
+    EPUB's page list and cover. Writers take `.copy()`s, so one write cannot change another's bytes."""
+
+    def __init__(self, config: Config, document: Document) -> None:
+        self.config, self.document = config, document
+        self._laid_out = None
+        self.warnings: tuple[Diagnostic, ...] = ()
+
+    def copy(self):
+        if self._laid_out is None:
+            with captured_logs(self.document) as found:
+                self._laid_out = layout_print(self.config, self.document)
+            self.warnings = tuple(found)
+        return self._laid_out.copy()
 
 
 def render_document(config: Config, document: Document, html: str, sheets: tuple[str, ...], extra_css: str = "", **options):

@@ -1,0 +1,110 @@
+"""Footnotes per medium: page-bottom floats in print, pop-up asides in the EPUB and on the web.
+
+Python-Markdown writes every note at the end, as `div.footnote > ol > li#fn-N`, and each call as
+`sup#fnref-N > a.footnote-ref`. Its backlink is U+21A9, which the bundled fonts lack; neither
+form below keeps it."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from .xhtml import EPUB_TYPE, element, remove_keeping_tail
+
+
+@dataclass(frozen=True)
+class Note:
+    id: str  # fn-N
+    number: str  # as printed at the call
+    ref_id: str  # fnref-N: the first call
+
+
+def take_notes(root) -> dict[str, object]:
+    """Remove the notes list from `root`; return each note's <li>, by id."""
+    found = {}
+    for block in root.findall(".//div[@class='footnote']"):
+        for li in block.iter("li"):
+            if li.get("id"):
+                for backref in li.findall(".//a[@class='footnote-backref']"):
+                    remove_keeping_tail(backref)
+                _strip_trailing_space(li)
+                found[li.get("id")] = li
+        remove_keeping_tail(block)
+    return found
+
+
+def for_print(root) -> None:
+    """Put each note's text where it is called, as a `float: footnote` span; WeasyPrint numbers the call."""
+    notes = take_notes(root)
+    for sup, note_id in list(_calls(root)):
+        li = notes.pop(note_id, None)
+        if li is None:  # a second call of the same note: its number, unlinked
+            sup.text = sup[0].text
+            sup.remove(sup[0])
+            continue
+        span = element("span", None, id=note_id)
+        span.set("class", "footnote")
+        for child in li:
+            child = copy.deepcopy(child)
+            child.set("class", "footnote-" + child.tag)  # blocks become spans set as blocks: a <p> cannot hold a <p>
+            child.tag = "span"
+            span.append(child)
+        span.tail = sup.tail
+        sup.getparent().replace(sup, span)
+
+
+def for_screen(root, epub: bool) -> list[tuple[object, object]]:
+    """Calls become noterefs; each note becomes an aside with a numbered backlink ("1.", not an arrow).
+
+    Returns (first call, aside) pairs in reading order, for the caller to place each aside after the
+    section that calls it: Apple Books and Kobo pop up an epub:type="footnote" aside from its noteref."""
+    notes = take_notes(root)
+    asides: list[tuple[object, object]] = []  # (call, aside)
+    seen: set[str] = set()
+    calls = list(_calls(root))
+    for sup, note_id in calls:
+        a = sup[0]
+        a.set("class", "noteref")
+        a.set("role", "doc-noteref")
+        if epub:
+            a.set(EPUB_TYPE, "noteref")
+        if note_id in seen or note_id not in notes:
+            continue
+        seen.add(note_id)
+        a.set("id", sup.get("id"))
+        aside = element("aside", None, id=note_id, role="doc-footnote")
+        aside.set("class", "footnote")
+        if epub:
+            aside.set(EPUB_TYPE, "footnote")
+        for child in notes[note_id]:
+            aside.append(copy.deepcopy(child))
+        back = element("a", f"{a.text}.", href="#" + sup.get("id"), role="doc-backlink")
+        back.tail = " "
+        first = aside[0] if len(aside) and aside[0].tag == "p" else None
+        if first is None:
+            first = element("p")
+            aside.insert(0, first)
+        back.tail += first.text or ""
+        first.text = None
+        first.insert(0, back)
+        asides.append((a, aside))
+    for sup, _ in calls:  # unwrap <sup>: the noteref carries its own raised style
+        a = sup[0]
+        a.tail = sup.tail
+        sup.getparent().replace(sup, a)
+    return asides
+
+
+def _calls(root):
+    for sup in root.iter("sup"):
+        if len(sup) == 1 and sup[0].tag == "a" and sup[0].get("class") == "footnote-ref":
+            yield sup, sup[0].get("href", "")[1:]
+
+
+def _strip_trailing_space(li) -> None:
+    """Python-Markdown puts a no-break space before the backlink it ends the note with."""
+    last = li[-1] if len(li) else li
+    if len(last):
+        last[-1].tail = (last[-1].tail or "").rstrip("\u00a0 \n") or None
+    elif last.text:
+        last.text = last.text.rstrip("\u00a0 \n")
