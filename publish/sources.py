@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import unquote
 
 import yaml
 
@@ -223,7 +224,7 @@ def check_local_file(reference: str, folder: Path) -> Path:
     """Resolve a relative file reference inside `folder`; refuse anything outside it or missing."""
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", reference) or reference.startswith(("/", "\\")):
         raise ValueError(f"{reference!r} must be a path relative to the source file")
-    target = (folder / reference).resolve()
+    target = (folder / unquote(reference)).resolve()  # a Markdown link may write a space as %20
     if not target.is_relative_to(folder.resolve()):
         raise ValueError(f"{reference!r} points outside the source's folder")
     if not target.is_file():

@@ -249,3 +249,29 @@ def test_zip_stamps_and_modified_date_come_from_the_source_date_without_source_d
     assert {i.date_time for i in infos} == {(2022, 1, 10, 0, 0, 0)}  # the front matter's date
     assert {i.external_attr >> 16 for i in infos} == {0o644}
     assert '<meta property="dcterms:modified">2022-01-10T00:00:00Z</meta>' in opf
+
+
+def test_image_file_names_with_spaces_and_cyrillic_get_safe_package_names(tmp_path):
+    from PIL import Image
+
+    from publish import build
+
+    folder = tmp_path / "source" / "photos"
+    (folder / "images").mkdir(parents=True)
+    for name in ("photo one.png", "фото.png", "photo-one.png"):
+        Image.new("RGB", (300, 200), (120, 30, 30)).save(folder / "images" / name)
+    (folder / "index.md").write_text(
+        "---\ntitle: Photos\nauthor: A\n---\n\n![A red square](<images/photo one.png>)\n\n"
+        "![Another red square](images/фото.png)\n\n![A third](images/photo%20one.png)\n\n![A fourth](images/photo-one.png)\n",
+        encoding="utf-8")
+    manifest = build([tmp_path / "source"], out=tmp_path / "dist", root=tmp_path, formats=["epub", "pdf"])
+    assert manifest.ok, [str(d) for d in manifest.diagnostics]
+    with zipfile.ZipFile(tmp_path / "dist" / "photos.epub") as z:
+        images = sorted(n for n in z.namelist() if n.startswith("EPUB/images/"))
+        text = etree.fromstring(z.read("EPUB/text.xhtml"))
+    assert images == ["EPUB/images/foto.png", "EPUB/images/photo-one-2.png", "EPUB/images/photo-one.png"]
+    sources = text.xpath("//x:img/@src", namespaces=X)
+    assert sources == ["images/photo-one.png", "images/foto.png", "images/photo-one.png", "images/photo-one-2.png"]
+    pdfimages = which_or_skip("pdfimages")
+    listed = subprocess.run([pdfimages, "-list", str(tmp_path / "dist" / "photos.pdf")], capture_output=True, text=True).stdout
+    assert len(listed.splitlines()) - 2 == 4

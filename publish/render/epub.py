@@ -45,12 +45,13 @@ def render_epub(config: Config, document: Document, layout: PrintLayout) -> Outp
         cover_name, cover_data = _cover(document, laid_out)
     cover_page = render(config, "epub.html.j2", document, part="cover", part_title=labels_for(document.meta.lang)["cover"],
                         cover=cover_name)
-    pages, targets = _with_page_numbers(parts, page_lines(laid_out))
+    images = _image_names(document)
+    pages, targets = _finish_parts(parts, page_lines(laid_out), images)
     _metadata(book, document)
     _add_style(book, config, document, characters(cover_page, *parts.values()))
-    for asset in document.assets:
-        book.add_item(epub.EpubItem(uid=_id(asset.href), file_name=asset.href, media_type=_media_type(asset.href),
-                                    content=asset.path.read_bytes()))
+    for asset in {asset.path: asset for asset in document.assets}.values():
+        name = images[asset.href]
+        book.add_item(epub.EpubItem(uid=_id(name), file_name=name, media_type=_media_type(name), content=asset.path.read_bytes()))
     cover = epub.EpubItem(uid="cover-image", file_name=cover_name, media_type=_media_type(cover_name), content=cover_data)
     cover.properties = ["cover-image"]
     book.add_item(cover)
@@ -76,11 +77,31 @@ def _parts(config: Config, document: Document) -> tuple[dict[str, str], dict[str
     return parts, where
 
 
-def _with_page_numbers(parts: dict[str, str], lines: list[list[str]]) -> tuple[dict[str, bytes], list[PageTarget]]:
-    """Mark where each page of the print edition begins, in every file but the cover."""
+def _image_names(document: Document) -> dict[str, str]:
+    """Each image reference's file in the package: ASCII without spaces (EPUBCheck refuses or warns about
+    the rest), one per image file however it is written ("a b.png", "a%20b.png")."""
+    from slugify import slugify
+
+    by_file: dict[Path, str] = {}
+    for asset in document.assets:
+        if asset.path not in by_file:
+            stem, suffix = slugify(asset.path.stem) or "image", asset.path.suffix.lower()
+            name, n = f"images/{stem}{suffix}", 1
+            while name in by_file.values():
+                n += 1
+                name = f"images/{stem}-{n}{suffix}"
+            by_file[asset.path] = name
+    return {asset.href: by_file[asset.path] for asset in document.assets}
+
+
+def _finish_parts(parts: dict[str, str], lines: list[list[str]], images: dict[str, str]) -> tuple[dict[str, bytes], list[PageTarget]]:
+    """Point images at their package names and mark where each page of the print edition begins."""
     from lxml import etree
 
     trees = {name: etree.fromstring(xhtml.encode()) for name, xhtml in parts.items()}
+    for tree in trees.values():
+        for img in tree.iter("{http://www.w3.org/1999/xhtml}img"):
+            img.set("src", images.get(img.get("src"), img.get("src")))
     targets = mark_pages(list(trees.items()), lines)
     pages = {name: b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + etree.tostring(tree, encoding="utf-8")
              for name, tree in trees.items()}
