@@ -56,17 +56,19 @@ def preflight(data: bytes, fmt: str, path: str, image_names: dict[tuple[int, int
 
 
 def image_names(assets) -> dict[tuple[int, int], str]:
-    """Pixel size -> file name of the pamphlet's images, so warnings can name them."""
+    """Pixel size -> file name of the pamphlet's images ("a.png or b.png" when sizes match), so warnings can name them."""
     from PIL import Image
 
-    names = {}
-    for asset in assets:
+    names: dict[tuple[int, int], list[str]] = {}
+    for asset in {asset.path: asset for asset in assets}.values():  # one name per file
         try:
             with Image.open(asset.path) as image:
-                names.setdefault(image.size, asset.href)
+                same = names.setdefault(image.size, [])
         except OSError:  # SVG and other vector images have no pixels to count
             continue
-    return names
+        if asset.href not in same:
+            same.append(asset.href)
+    return {size: " or ".join(hrefs) for size, hrefs in names.items()}
 
 
 def _unembedded_fonts(reader) -> set[str]:
