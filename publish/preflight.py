@@ -60,14 +60,16 @@ def image_names(assets) -> dict[tuple[int, int], str]:
     from PIL import Image
 
     names: dict[tuple[int, int], list[str]] = {}
-    for asset in {asset.path: asset for asset in assets}.values():  # one name per file
+    seen: set = set()
+    for asset in assets:
+        if asset.path in seen:  # one name per file, as first written
+            continue
+        seen.add(asset.path)
         try:
             with Image.open(asset.path) as image:
-                same = names.setdefault(image.size, [])
+                names.setdefault(image.size, []).append(asset.href)
         except OSError:  # SVG and other vector images have no pixels to count
             continue
-        if asset.href not in same:
-            same.append(asset.href)
     return {size: " or ".join(hrefs) for size, hrefs in names.items()}
 
 
