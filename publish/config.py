@@ -12,7 +12,8 @@ from .errors import fail
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-SETTINGS = ("styles", "fonts", "templates", "press_icc", "signature", "paper_thickness")
+SETTINGS = ("styles", "fonts", "templates", "press_icc", "signature", "paper_thickness", "raw_html")
+RAW_HTML = ("sanitise", "trusted")  # what happens to HTML written in a pamphlet's Markdown
 
 
 def _default_dir(name: str) -> Path:
@@ -31,6 +32,7 @@ class Config:
     press_icc: Path | None = None  # CMYK output profile: the press PDF becomes PDF/X-4
     signature: int | str | None = None  # booklet: pages per signature, or a range such as "16-40"
     paper_thickness: float = 0.1  # booklet creep compensation, mm per sheet (80 g/m² paper)
+    raw_html: str = "sanitise"  # "trusted": raw HTML in the text is kept as written, scripts included
 
     def find(self, kind: str, name: str) -> Path:
         """The first `kind/name` (styles, fonts, templates) in the project, then the defaults."""
@@ -69,6 +71,7 @@ def load_config(root: Path | str = ".") -> Config:
         press_icc=_icc(root, settings.get("press_icc"), pyproject),
         signature=_signature(settings.get("signature"), pyproject),
         paper_thickness=_thickness(settings.get("paper_thickness", 0.1), pyproject),
+        raw_html=_raw_html(settings.get("raw_html", "sanitise"), pyproject),
     )
 
 
@@ -100,6 +103,12 @@ def _thickness(value: object, pyproject: Path) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1:
         return float(value)
     raise fail(str(pyproject), "P133", f"paper_thickness: {value!r} is not a thickness in mm between 0 and 1")
+
+
+def _raw_html(value: object, pyproject: Path) -> str:
+    if value in RAW_HTML:
+        return value
+    raise fail(str(pyproject), "P133", f"raw_html: {value!r} is neither \"sanitise\" nor \"trusted\"")
 
 
 def _tool_settings(pyproject: Path) -> dict:

@@ -8,10 +8,14 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+import lxml.html
 import markdown
+import nh3
+from lxml import etree
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
+from .config import RAW_HTML
 from .errors import Diagnostic, PublishError
 from .labels import join_names
 from .sources import Meta, Source, check_image
@@ -23,6 +27,34 @@ SAFE_ATTRIBUTES = {"id", "class", "href", "src", "alt", "title", "lang", "dir", 
 TABLE_ALIGN = re.compile(r"^text-align: (left|right|center);$")
 NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
+
+# Raw HTML in the body ([tool.publish] raw_html): sanitised to the allowlist below, or passed through as written.
+# What Markdown itself writes, and the inline and block tags a pamphlet may reasonably write by hand.
+ALLOWED_TAGS = {
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li",
+    "dl", "dt", "dd", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "img", "hr", "br", "wbr",
+    "sup", "sub", "div", "span", "figure", "figcaption", "section", "aside", "header", "footer", "address",
+    "abbr", "dfn", "small", "cite", "q", "del", "ins", "mark", "kbd", "samp", "var", "s", "u", "b", "i",
+    "bdi", "bdo", "ruby", "rt", "rp",
+}
+# Dropped with everything inside them: code, styles, embedded pages and plugins, forms, foreign markup.
+DROPPED_WITH_CONTENT = {
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript", "noembed",
+    "noframes", "template", "form", "button", "select", "textarea", "svg", "math", "title",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "class", "lang", "dir", "title"},
+    "a": {"href"},
+    "img": {"src", "alt"},
+    "th": {"colspan", "rowspan", "style"},  # style: text-align only, as Markdown tables write it
+    "td": {"colspan", "rowspan", "style"},
+    "ol": {"start", "reversed"},
+    "li": {"value"},
+}
+CELL_ALIGN = re.compile(r"(?:^|;)\s*text-align\s*:\s*(left|right|center|justify|start|end)\s*(?:;|$)", re.IGNORECASE)
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")  # no ":": a prefix would be unbound in the XHTML
+NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -57,93 +89,109 @@ class Document:
 
 
 class SafetyCheck(Treeprocessor):
-    """Refuse links, images and attributes that would reach outside the pamphlet; collect images; make figures."""
+    """Refuse attributes and link schemes that Markdown itself wrote (raw HTML is stashed and not seen here)."""
 
     def __init__(self, md, source: Source) -> None:
         super().__init__(md)
         self.source = source
         self.problems: list[Diagnostic] = []
-        self.assets: dict[str, Asset] = {}
 
     def run(self, root: ET.Element) -> None:
-        ids = {e.get("id") for e in root.iter() if e.get("id")}
-        for parent in list(root.iter()):
-            for child in list(parent):
-                self._attributes(child)
-                if child.tag == "a":
-                    self._link(parent, child, ids)
-                elif child.tag == "img":
-                    self._image(child)
-        self._figures(root)
+        for element in root.iter():
+            self._attributes(element)
+            href = element.get("href", "") if element.tag == "a" else ""
+            if href not in ("", "#") and not href.startswith("#") and not _safe_scheme(href):
+                self.problems.append(_link_problem(self.source, href))
 
     def _attributes(self, element: ET.Element) -> None:
         for name, value in element.attrib.items():
             if name not in SAFE_ATTRIBUTES and not (name == "style" and TABLE_ALIGN.match(value)):
-                self._problem(name, "P121", f"attribute {name!r} is not allowed (allowed: {', '.join(sorted(SAFE_ATTRIBUTES))})")
-
-    def _link(self, parent: ET.Element, a: ET.Element, ids: set[str]) -> None:
-        href = a.get("href", "")
-        if href in ("", "#"):  # scraped empty links: keep the words, drop the link
-            _unwrap(parent, a)
-        elif href.startswith("#"):
-            if href[1:] not in ids:
-                self._problem(href, "P122", f"link {href!r}: no heading or element has the id {href[1:]!r}")
-        elif not href.startswith(SAFE_SCHEMES):
-            self._problem(href, "P120", f"link {href!r}: only http(s), mailto and #fragment links are allowed")
-
-    def _image(self, img: ET.Element) -> None:
-        src = img.get("src", "")
-        try:
-            path = check_image(src, self.source.folder)
-        except ValueError as exc:
-            self._problem(src, "P105", f"image {exc}")
-            return
-        self.assets.setdefault(src, Asset(path, src))
-
-    def _figures(self, root: ET.Element) -> None:
-        """A paragraph holding only an image becomes a figure; its title becomes the caption."""
-        for p in root.iter("p"):
-            kids = list(p)
-            if len(kids) == 1 and kids[0].tag == "img" and not (p.text or "").strip() and not (kids[0].tail or "").strip():
-                img = kids[0]
-                p.tag, p.text = "figure", None
-                title = img.attrib.pop("title", "")
-                img.tail = None
-                if title:
-                    ET.SubElement(p, "figcaption").text = title
-
-    def _problem(self, needle: str, code: str, message: str) -> None:
-        line, col = _locate(self.source, needle)
-        self.problems.append(Diagnostic(self.source.display, line, col, code, message))
+                self.problems.append(_problem(self.source, name, "P121", f"attribute {name!r} is not allowed "
+                                              f"(allowed: {', '.join(sorted(SAFE_ATTRIBUTES))})"))
 
 
-def _unwrap(parent: ET.Element, child: ET.Element) -> None:
-    """Replace `child` by its content inside `parent`."""
-    index = list(parent).index(child)
-    text = (child.text or "")
-    if len(child):
-        grandchildren = list(child)
-        for offset, grandchild in enumerate(grandchildren):
-            parent.insert(index + 1 + offset, grandchild)
-        grandchildren[-1].tail = (grandchildren[-1].tail or "") + (child.tail or "")
-    else:
-        text += child.tail or ""
-    previous = parent[index - 1] if index else None
-    if previous is None:
-        parent.text = (parent.text or "") + text
-    else:
-        previous.tail = (previous.tail or "") + text
-    parent.remove(child)
+class BodyCheck:
+    """Checks on the whole body, raw HTML included: images before sanitising, links and figures after."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.problems: list[Diagnostic] = []
+        self.images: dict[str, Path | None] = {}  # src -> the checked file, or None when refused
+
+    def images_in(self, root: etree._Element) -> None:
+        """Every image the text asks for must be a file in the source's folder (P105)."""
+        for img in root.iter("img"):
+            src = img.get("src")
+            if src is None:
+                self.problems.append(_problem(self.source, "<img", "P105", "image without a src"))
+            else:
+                self._image(src)
+
+    def assets_in(self, root: etree._Element) -> dict[str, Asset]:
+        """The good images still in the tree, in order of appearance (the sanitiser only ever removes a src)."""
+        return {src: Asset(path, src) for img in root.iter("img") if (src := img.get("src")) is not None
+                and (path := self._image(src))}
+
+    def _image(self, src: str) -> Path | None:
+        if src not in self.images:
+            try:
+                self.images[src] = check_image(src, self.source.folder)
+            except ValueError as exc:
+                self.images[src] = None
+                self.problems.append(_problem(self.source, src, "P105", f"image {exc}"))
+        return self.images[src]
+
+    def links_in(self, root: etree._Element) -> None:
+        """Empty links become their text; #fragments need a target (P122); other schemes are refused (P120)."""
+        ids = {e.get("id") for e in root.iter() if e.get("id")}
+        for a in list(root.iter("a")):
+            href = a.get("href")
+            if href is None:  # an anchor, or a link whose href the sanitiser dropped
+                continue
+            if href in ("", "#"):  # scraped empty links: keep the words, drop the link
+                a.drop_tag()
+            elif href.startswith("#"):
+                if href[1:] not in ids:
+                    self.problems.append(_problem(self.source, href, "P122",
+                                                  f"link {href!r}: no heading or element has the id {href[1:]!r}"))
+            elif not _safe_scheme(href):
+                self.problems.append(_link_problem(self.source, href))
+
+
+def _figures(root: etree._Element) -> None:
+    """A paragraph holding only an image becomes a figure; its title becomes the caption."""
+    for p in list(root.iter("p")):
+        kids = list(p)
+        if len(kids) == 1 and kids[0].tag == "img" and not (p.text or "").strip() and not (kids[0].tail or "").strip():
+            img = kids[0]
+            p.tag, p.text, img.tail = "figure", None, None
+            title = img.attrib.pop("title", "")
+            if title:
+                etree.SubElement(p, "figcaption").text = title
+
+
+def _safe_scheme(href: str) -> bool:
+    return href.lower().startswith(SAFE_SCHEMES)
+
+
+def _link_problem(source: Source, href: str) -> Diagnostic:
+    return _problem(source, href, "P120", f"link {href!r}: only http(s), mailto and #fragment links are allowed")
+
+
+def _problem(source: Source, needle: str, code: str, message: str) -> Diagnostic:
+    line, col = _locate(source, needle)
+    return Diagnostic(source.display, line, col, code, message)
 
 
 def _locate(source: Source, needle: str) -> tuple[int, int]:
     """Line and column of `needle` in the body: as a link target or attribute first, else anywhere."""
     lines = source.body.splitlines()
-    for pattern in (f"]({needle}", f"]: {needle}", f"<{needle}>", f"{needle}=", needle):
+    patterns = (f"]({needle}", f"]: {needle}", f"<{needle}>", f"{needle}=", f'="{needle}"', f"='{needle}'", needle)
+    for pattern in patterns:
         for number, line in enumerate(lines):
             col = line.find(pattern)
             if col >= 0:
-                return source.body_line + number, col + 1 + (len(pattern) - len(needle) if pattern.startswith(("]", "<")) else 0)
+                return source.body_line + number, col + 1 + (pattern.find(needle) if pattern[0] in "]<=" else 0)
     return source.body_line, 1
 
 
@@ -152,20 +200,82 @@ LIST_KEYS = ("author", "translator")
 TAG = re.compile(r"<[^>]+>")
 
 
-def to_document(source: Source) -> Document:
-    """Convert the Markdown body; raise PublishError listing every bad link or image."""
-    md = _markdown(source)
+def to_document(source: Source, raw_html: str = "sanitise") -> Document:
+    """Convert the Markdown body; raise PublishError listing every bad attribute, link or image.
+
+    Raw HTML is sanitised to the allowlist (`raw_html="sanitise"`) or kept as written ("trusted");
+    either way the body comes out as well-formed XHTML, and its images and links are checked.
+    """
+    if raw_html not in RAW_HTML:
+        raise ValueError(f"raw_html must be one of {', '.join(RAW_HTML)}, not {raw_html!r}")
+    md = _markdown(source, raw_html=True)
     checker = SafetyCheck(md, source)
     md.treeprocessors.register(checker, "publish-links", 4)
-    body = _xml_entities(md.convert(source.body))
-    if checker.problems:
-        raise PublishError(sorted(checker.problems))
+    converted = md.convert(source.body)
+    body = BodyCheck(source)
+    tree = _parse(converted)
+    body.images_in(tree)  # every image asked for, before sanitising would quietly drop a data: or file: src
+    if raw_html == "sanitise":
+        tree = _parse(sanitise(converted))
+    assets = body.assets_in(tree)
+    body.links_in(tree)
+    problems = checker.problems + body.problems  # a bad Markdown link is seen by both: report it once
+    if problems:
+        raise PublishError(sorted(set(problems)))
+    _figures(tree)
     headings = tuple(_headings(md.toc_tokens))
     inline, plain = _front_matter_text(source)
-    assets = dict(checker.assets)
     if source.meta.image:  # the lead photo travels with the text too
         assets.setdefault(source.meta.image, Asset(check_image(source.meta.image, source.folder), source.meta.image))
-    return Document(source, body, headings, tuple(assets.values()), inline, plain)
+    return Document(source, _serialise(tree), headings, tuple(assets.values()), inline, plain)
+
+
+def sanitise(fragment: str) -> str:
+    """The HTML fragment reduced to the allowlist: no scripts, styles, event handlers, embeds or unsafe URLs."""
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        clean_content_tags=DROPPED_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_cell_style_only,
+        url_schemes={"http", "https", "mailto"},  # relative paths and #fragments are kept, and checked afterwards
+        filter_style_properties={"text-align"},
+        strip_comments=True,
+        link_rel=None,
+    )
+
+
+def _cell_style_only(tag: str, name: str, value: str) -> str | None:
+    """Of a table cell's style only a plain alignment survives, written afresh."""
+    if name != "style":
+        return value
+    align = CELL_ALIGN.search(value)
+    return f"text-align: {align.group(1).lower()};" if align else None
+
+
+def _parse(fragment: str) -> etree._Element:
+    """An HTML fragment as a tree under a <div>, holding only what XML can say: no comments, no prefixed names."""
+    root = lxml.html.fragment_fromstring(NOT_XML_CHAR.sub("", fragment), create_parent="div")
+    for node in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        node.drop_tree()  # keeps the text after it
+    for element in list(root.iter()):
+        if element is not root and not XML_NAME.match(element.tag):  # <o:p> from a word processor: keep its words
+            element.drop_tag()
+            continue
+        for name in list(element.attrib):
+            if not XML_NAME.match(name) or name == "xmlns":
+                del element.attrib[name]
+    return root
+
+
+def _serialise(root: etree._Element) -> str:
+    """The children of `root` as XHTML that HTML parsers read the same way: <br/>, but never <p/>."""
+    for element in root.iter():
+        if element.tag not in VOID and element.text is None and not len(element):
+            element.text = ""  # lxml then writes <td></td>, not <td/>
+    parts = [html.escape(root.text or "", quote=False)]
+    parts += [etree.tostring(child, encoding="unicode", method="xml") for child in root]
+    return "".join(parts)
 
 
 def _front_matter_text(source: Source) -> tuple[dict[str, str], dict[str, str]]:
@@ -193,7 +303,7 @@ def _inline(md: markdown.Markdown, text: str) -> str:
     return converted.removeprefix("<p>").removesuffix("</p>")
 
 
-def _markdown(source: Source) -> markdown.Markdown:
+def _markdown(source: Source, raw_html: bool = False) -> markdown.Markdown:
     md = markdown.Markdown(
         extensions=["footnotes", "tables", "attr_list", "def_list", "toc", "smarty"],
         extension_configs={
@@ -203,9 +313,9 @@ def _markdown(source: Source) -> markdown.Markdown:
         },
         output_format="xhtml",
     )
-    # Raw HTML in a pamphlet is never needed and is how scripts and remote files get in: show it as text.
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
+    if not raw_html:  # front matter becomes metadata and titles: HTML in it is shown as text
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
     md.treeprocessors.register(TypographyTreeprocessor(md, source.meta.lang), "publish-typography", 3)
     return md
 

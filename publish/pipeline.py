@@ -82,7 +82,7 @@ def check(paths: Iterable[str | Path] | None = None, *, root: str | Path = ".", 
     files, problems = _discover(config, paths)
     for path in files:
         try:
-            to_document(load(path, _display(config, path)))
+            to_document(load(path, _display(config, path)), config.raw_html)
         except PublishError as exc:
             problems.extend(exc.diagnostics)
     return problems + validate_outputs(_within(config, out), str(out), config)
@@ -119,7 +119,7 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
     display = _display(config, path)
     lang = ""
     try:
-        document = to_document(load(path, display))
+        document = to_document(load(path, display), config.raw_html)
         lang = document.meta.lang
         layout = PrintLayout(config, document)
         outputs = tuple(_renderer(fmt)(config, document, layout) for fmt in formats)
