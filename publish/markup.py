@@ -20,6 +20,7 @@ from .errors import Diagnostic, PublishError
 from .labels import join_names
 from .sources import Meta, Source, check_image
 from .typography import TypographyTreeprocessor, smarty_config
+from .xhtml import serialize
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 # Attributes Markdown and attribute lists may set; event handlers and styles could run or fetch things.
@@ -52,7 +53,6 @@ ALLOWED_ATTRIBUTES = {
     "li": {"value"},
 }
 CELL_ALIGN = re.compile(r"(?:^|;)\s*text-align\s*:\s*(left|right|center|justify|start|end)\s*(?:;|$)", re.IGNORECASE)
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")  # no ":": a prefix would be unbound in the XHTML
 NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -227,7 +227,7 @@ def to_document(source: Source, raw_html: str = "sanitise") -> Document:
     inline, plain = _front_matter_text(source)
     if source.meta.image:  # the lead photo travels with the text too
         assets.setdefault(source.meta.image, Asset(check_image(source.meta.image, source.folder), source.meta.image))
-    return Document(source, _serialise(tree), headings, tuple(assets.values()), inline, plain)
+    return Document(source, serialize(tree), headings, tuple(assets.values()), inline, plain)
 
 
 def sanitise(fragment: str) -> str:
@@ -266,16 +266,6 @@ def _parse(fragment: str) -> etree._Element:
             if not XML_NAME.match(name) or name == "xmlns":
                 del element.attrib[name]
     return root
-
-
-def _serialise(root: etree._Element) -> str:
-    """The children of `root` as XHTML that HTML parsers read the same way: <br/>, but never <p/>."""
-    for element in root.iter():
-        if element.tag not in VOID and element.text is None and not len(element):
-            element.text = ""  # lxml then writes <td></td>, not <td/>
-    parts = [html.escape(root.text or "", quote=False)]
-    parts += [etree.tostring(child, encoding="unicode", method="xml") for child in root]
-    return "".join(parts)
 
 
 def _front_matter_text(source: Source) -> tuple[dict[str, str], dict[str, str]]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 EPUB_NS = "http://www.idpf.org/2007/ops"
 EPUB_TYPE = f"{{{EPUB_NS}}}type"
 BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "section", "div", "aside",
                     "table", "pre", "ol", "ul", "dl", "hr"})
+VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"})
 _EPUB_XMLNS = re.compile(f' xmlns:epub="{re.escape(EPUB_NS)}"')
 
 
@@ -19,11 +21,20 @@ def parse(fragment: str):
 
 
 def serialize(root) -> str:
-    """The children of `root` as XHTML text; the epub: prefix is declared once by the page template."""
+    """The children of `root` as XHTML that HTML parsers read the same way (<br/>, but never <p/>);
+    the epub: prefix is declared once by the page template."""
     from lxml import etree
 
-    inner = (root.text or "") + "".join(etree.tostring(child, encoding="unicode") for child in root)
+    open_empty(root)
+    inner = html.escape(root.text or "", quote=False) + "".join(etree.tostring(child, encoding="unicode") for child in root)
     return _EPUB_XMLNS.sub("", inner)
+
+
+def open_empty(root) -> None:
+    """Give empty non-void elements an empty text, so lxml writes <td></td>, not <td/>."""
+    for node in root.iter():
+        if isinstance(node.tag, str) and node.tag.split("}")[-1] not in VOID and node.text is None and not len(node):
+            node.text = ""
 
 
 def element(tag: str, text: str | None = None, **attributes: str):

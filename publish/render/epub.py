@@ -19,7 +19,7 @@ from ..labels import labels_for
 from ..markup import Document
 from ..pagelist import PageTarget, mark_pages, page_lines
 from ..sources import IMAGE_TYPES, check_image
-from ..xhtml import parse
+from ..xhtml import open_empty, parse
 from . import Output
 from .cover import cover_from_first_page
 from .weasy import PrintLayout, captured_logs
@@ -103,6 +103,8 @@ def _finish_parts(parts: dict[str, str], lines: list[list[str]], images: dict[st
         for img in tree.iter("{http://www.w3.org/1999/xhtml}img"):
             img.set("src", images.get(img.get("src"), img.get("src")))
     targets = mark_pages(list(trees.items()), lines)
+    for tree in trees.values():
+        open_empty(tree)  # <span …></span>: the page markers read the same to an HTML parser
     pages = {name: b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + etree.tostring(tree, encoding="utf-8")
              for name, tree in trees.items()}
     return pages, targets
