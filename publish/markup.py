@@ -82,6 +82,7 @@ class Document:
     assets: tuple[Asset, ...]
     inline: dict[str, str]  # front-matter text set as HTML (quotes, dashes, *emphasis*)
     plain: dict[str, str]  # the same as plain text, for metadata
+    warnings: tuple[Diagnostic, ...] = ()  # lint: what builds but readers will miss
 
     @property
     def meta(self) -> Meta:
@@ -227,7 +228,22 @@ def to_document(source: Source, raw_html: str = "sanitise") -> Document:
     inline, plain = _front_matter_text(source)
     if source.meta.image:  # the lead photo travels with the text too
         assets.setdefault(source.meta.image, Asset(check_image(source.meta.image, source.folder), source.meta.image))
-    return Document(source, serialize(tree), headings, tuple(assets.values()), inline, plain)
+    return Document(source, serialize(tree), headings, tuple(assets.values()), inline, plain, _missing_alt(source, tree))
+
+
+def _missing_alt(source: Source, tree: etree._Element) -> tuple[Diagnostic, ...]:
+    """A warning for the lead photo without `image_alt` and for each image in the text without alt text."""
+    found = []
+    if source.meta.image and not source.meta.image_alt.strip():
+        line, col = source.key_lines.get("image", (1, 1))
+        found.append(Diagnostic(source.display, line, col, "P110", "the lead image has no image_alt: screen readers "
+                                "and e-readers will have nothing to say about it (the caption is not alt text)", "warning"))
+    for img in tree.iter("img"):
+        if not (img.get("alt") or "").strip():
+            line, col = _locate(source, img.get("src", ""))
+            found.append(Diagnostic(source.display, line, col, "P110", f"image {img.get('src')!r} has no alt text: "
+                                    "write what it shows in ![…](…)", "warning"))
+    return tuple(found)
 
 
 def sanitise(fragment: str) -> str:

@@ -82,7 +82,7 @@ def check(paths: Iterable[str | Path] | None = None, *, root: str | Path = ".", 
     files, problems = _discover(config, paths)
     for path in files:
         try:
-            to_document(load(path, _display(config, path)), config.raw_html)
+            problems.extend(to_document(load(path, _display(config, path)), config.raw_html).warnings)
         except PublishError as exc:
             problems.extend(exc.diagnostics)
     return problems + validate_outputs(_within(config, out), str(out), config)
@@ -130,7 +130,7 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
             raise
         message = f"internal error while rendering: {type(exc).__name__}: {exc}"
         return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P900", message),), True)
-    found = layout.warnings + tuple(d for o in outputs for d in o.warnings) + _preflight(config, document, outputs)
+    found = document.warnings + layout.warnings + tuple(d for o in outputs for d in o.warnings) + _preflight(config, document, outputs)
     if strict:
         found = tuple(Diagnostic(d.path, d.line, d.col, d.code, d.message, "error") for d in found)
     failed = any(d.severity == "error" for d in found)

@@ -275,3 +275,25 @@ def test_image_file_names_with_spaces_and_cyrillic_get_safe_package_names(tmp_pa
     pdfimages = which_or_skip("pdfimages")
     listed = subprocess.run([pdfimages, "-list", str(tmp_path / "dist" / "photos.pdf")], capture_output=True, text=True).stdout
     assert len(listed.splitlines()) - 2 == 4
+
+
+def test_missing_alt_text_is_a_lint_warning_that_names_the_line(tmp_path):
+    from PIL import Image
+
+    from publish import build
+    from publish.pipeline import check
+
+    folder = tmp_path / "source" / "photos"
+    (folder / "images").mkdir(parents=True)
+    Image.new("RGB", (300, 200), (120, 30, 30)).save(folder / "images" / "lead.png")
+    (folder / "index.md").write_text(
+        "---\ntitle: Photos\nauthor: A\nimage: images/lead.png\ncaption: A rally.\n---\n\n"
+        "Some text.\n\n![](images/lead.png)\n\n![A red square](images/lead.png)\n", encoding="utf-8")
+    manifest = build([tmp_path / "source"], out=tmp_path / "dist", root=tmp_path, formats=["epub"])
+    found = [(d.line, d.col, d.code, d.severity) for d in manifest.diagnostics]
+    assert found == [(4, 1, "P110", "warning"), (10, 5, "P110", "warning")]
+    assert manifest.ok  # a warning: the EPUB is still built
+    assert [(d.line, d.code) for d in check([tmp_path / "source"], root=tmp_path, out=tmp_path / "dist")
+            if d.code == "P110"] == [(4, "P110"), (10, "P110")]
+    strict = build([tmp_path / "source"], out=tmp_path / "strict", root=tmp_path, formats=["epub"], strict=True)
+    assert not strict.ok and not (tmp_path / "strict" / "photos.epub").exists()
