@@ -166,8 +166,10 @@ def ace_violations(corpus, ace_command, tmp_path_factory) -> dict[str, object]:
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_epubcheck_reports_no_messages(corpus, epubcheck_messages, slug):
-    """Fatal, error, warning, info and usage messages must all be absent."""
-    messages = result_for(epubcheck_messages, corpus, slug)
+    """Fatal, error, warning and info messages must all be absent, and usage messages (-u, which EPUBCheck
+    does not report by default) too, but one: CSS-028 "Use of Font-face declaration" notes every
+    @font-face, and the issue asks for the bundled fonts to be embedded."""
+    messages = [m for m in result_for(epubcheck_messages, corpus, slug) if not m.startswith("USAGE CSS-028:")]
     print("\n".join(messages))
     assert messages == [], "\n".join(messages)
 
