@@ -2,7 +2,9 @@
 
 Each page's lines of text (its main flow; not running heads, folios, footnotes or generated numbers)
 are looked up in order in the EPUB's text, so the marker for page N sits where page N's first line
-starts. A page that starts inside a hyphenated word gets its marker after that word."""
+starts. Images count as lines of their own (the n-th image of the book on both sides), so a page
+that opens with a figure is marked before the figure. A page that starts inside a hyphenated word
+gets its marker after that word."""
 
 from __future__ import annotations
 
@@ -27,8 +29,12 @@ def page_lines(laid_out) -> list[list[str]]:
     """The text of each line in each page's main flow, from a WeasyPrint Document."""
     from weasyprint.formatting_structure import boxes
 
+    images = iter(range(1_000_000))
+
     def lines(box, out: list[str]) -> None:
-        if isinstance(box, boxes.LineBox):
+        if isinstance(box, boxes.ReplacedBox) and box.element_tag == "img":
+            out.append(_image_token(next(images)))
+        elif isinstance(box, boxes.LineBox):
             text = "".join(texts(box))
             if text.strip():
                 out.append(text)
@@ -41,6 +47,8 @@ def page_lines(laid_out) -> list[list[str]]:
             return
         if isinstance(box, boxes.TextBox):
             yield box.text
+        elif isinstance(box, boxes.ReplacedBox) and box.element_tag == "img":
+            yield _image_token(next(images))
         for child in getattr(box, "children", ()):
             yield from texts(child)
 
@@ -88,8 +96,12 @@ def _text_stream(parts):
     """Every text node in reading order, and the text without spaces, case-folded, mapped back to them."""
     chunks: list[tuple[str, object, str, str]] = []
 
+    images = iter(range(1_000_000))
+
     def walk(file: str, node) -> None:
         if node.tag != "{http://www.w3.org/1999/xhtml}head" and node.get("role") not in NOT_IN_PRINT_FLOW:
+            if _local(node) == "img":
+                chunks.append((file, node, "before", _image_token(next(images))))
             if node.text:
                 chunks.append((file, node, "text", node.text))
             for child in node:
@@ -107,6 +119,10 @@ def _text_stream(parts):
                 chars.append(folded)
                 where.append((n, offset))
     return chunks, "".join(chars), where
+
+
+def _image_token(n: int) -> str:
+    return f"\ufffcimage{n}\ufffc"
 
 
 def _normal(text: str) -> str:
@@ -136,16 +152,15 @@ def _marker(number: int):
 
 
 def _insert(node, kind: str, offset: int, markers: list) -> None:
-    """Put `markers` at `offset` in the node's text or tail; at the start of a block, before the block."""
+    """Put `markers` at `offset` in the node's text or tail, or before an image; at the start of a block, before the block."""
     text = (node.text if kind == "text" else node.tail) or ""
-    if kind == "text" and not text[:offset].strip():
-        node = _block_start(node)
-        parent = node.getparent()
-        if node.tag.split("}")[-1] in BLOCKS and parent is not None and _local(parent) not in LIST_PARENTS:
+    if kind == "before" or (kind == "text" and not text[:offset].strip()):
+        start = _block_start(node)
+        if _local(start.getparent()) not in LIST_PARENTS and (_local(start) in BLOCKS or start is node and kind == "before"):
             for marker in markers:
-                node.addprevious(marker)
+                start.addprevious(marker)
             return
-        text, offset = node.text or "", 0
+        node, kind, text, offset = start, "text", start.text or "", 0
     markers[-1].tail = text[offset:]
     if kind == "text":
         node.text = text[:offset]

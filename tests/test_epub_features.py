@@ -297,3 +297,33 @@ def test_missing_alt_text_is_a_lint_warning_that_names_the_line(tmp_path):
             if d.code == "P110"] == [(4, "P110"), (10, "P110")]
     strict = build([tmp_path / "source"], out=tmp_path / "strict", root=tmp_path, formats=["epub"], strict=True)
     assert not strict.ok and not (tmp_path / "strict" / "photos.epub").exists()
+
+
+def test_page_that_opens_with_a_figure_is_marked_before_the_figure(tmp_path):
+    from PIL import Image
+
+    from publish import build
+
+    folder = tmp_path / "source" / "album"
+    (folder / "images").mkdir(parents=True)
+    body = []
+    for n in range(5):
+        Image.new("RGB", (600, 400), (40 * n, 60, 90)).save(folder / "images" / f"p{n}.png")
+        body.append(f"![Photograph {n}](images/p{n}.png \"Caption {n}.\")\n\nA short line after photograph {n}.")
+    (folder / "index.md").write_text("---\ntitle: Album\nauthor: A\n---\n\n" + "\n\n".join(body) + "\n", encoding="utf-8")
+    manifest = build([tmp_path / "source"], out=tmp_path / "dist", root=tmp_path, formats=["pdf", "epub"])
+    assert manifest.ok, [str(d) for d in manifest.diagnostics]
+    pdfimages = which_or_skip("pdfimages")
+    listed = subprocess.run([pdfimages, "-list", str(tmp_path / "dist" / "album.pdf")], capture_output=True, text=True).stdout
+    image_pages = [line.split()[0] for line in listed.splitlines()[2:]]
+    assert len(image_pages) == 5
+    pages = [p for name, doc in spine_docs(tmp_path / "dist" / "album.epub") if name != "cover.xhtml" for p in doc.iter()
+             if p.get(EPUB_TYPE) == "pagebreak" or p.tag == "{http://www.w3.org/1999/xhtml}img"]
+    current, seen = None, []
+    for node in pages:
+        if node.get(EPUB_TYPE) == "pagebreak":
+            current = node.get("aria-label")
+            assert node.getparent().tag != "{http://www.w3.org/1999/xhtml}figcaption"
+        else:
+            seen.append(current)
+    assert seen == image_pages  # each photograph follows the marker of the PDF page it is printed on
