@@ -38,9 +38,11 @@ def for_print(root) -> None:
     notes = take_notes(root)
     for sup, note_id in list(_calls(root)):
         li = notes.pop(note_id, None)
-        if li is None:  # a second call of the same note: its number, unlinked
+        if li is None:  # a second call of the same note: its number, unlinked, kept on the line of the word before
             sup.text = sup[0].text
             sup.remove(sup[0])
+            sup.set("class", "footnote-again")
+            _bind_to_word_before(sup)
             continue
         span = element("span", None, id=note_id)
         span.set("class", "footnote")
@@ -48,6 +50,7 @@ def for_print(root) -> None:
             child = copy.deepcopy(child)
             child.set("class", "footnote-" + child.tag)  # blocks become spans set as blocks: a <p> cannot hold a <p>
             child.tag = "span"
+            child.tail = None
             span.append(child)
         span.tail = sup.tail
         sup.getparent().replace(sup, span)
@@ -93,6 +96,24 @@ def for_screen(root, epub: bool) -> list[tuple[object, object]]:
         a.tail = sup.tail
         sup.getparent().replace(sup, a)
     return asides
+
+
+def _bind_to_word_before(node) -> None:
+    """Wrap `node` and the word before it in a no-wrap span, so a line never starts with the number."""
+    previous, parent = node.getprevious(), node.getparent()
+    before = (previous.tail if previous is not None else parent.text) or ""
+    head, _, word = before.rpartition(" ")
+    if not word:
+        return
+    wrapper = element("span", word)
+    wrapper.set("class", "nowrap")
+    if previous is not None:
+        previous.tail = head + " " if head or before.startswith(" ") else head
+    else:
+        parent.text = head + " " if head or before.startswith(" ") else head
+    wrapper.tail, node.tail = node.tail, None
+    node.addprevious(wrapper)
+    wrapper.append(node)
 
 
 def _calls(root):
