@@ -86,9 +86,10 @@ def test_kazakh_and_russian_pdfs_use_only_bundled_fonts(features, name):
     assert "PT-Mono" in names or not name.startswith(SLUG)
 
 
-def test_kazakh_epub_passes_epubcheck(features, epubcheck_jar, tmp_path):
+@pytest.mark.parametrize("name", [SLUG, "ru-statement"])
+def test_every_fixture_epub_passes_epubcheck(features, epubcheck_jar, tmp_path, name):
     report = tmp_path / "report.json"
-    subprocess.run(["java", "-jar", str(epubcheck_jar), str(features / f"{SLUG}.epub"), "--json", str(report)],
+    subprocess.run(["java", "-jar", str(epubcheck_jar), str(features / f"{name}.epub"), "--json", str(report)],
                    capture_output=True, timeout=300)
     assert json.loads(report.read_text())["messages"] == []
 
