@@ -12,7 +12,7 @@ from .errors import fail
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-SETTINGS = ("styles", "fonts", "templates", "press_icc", "signature", "paper_thickness", "raw_html")
+SETTINGS = ("styles", "fonts", "templates", "press_icc", "signature", "paper_thickness", "raw_html", "theme")
 RAW_HTML = ("sanitise", "trusted")  # what happens to HTML written in a pamphlet's Markdown
 
 
@@ -33,6 +33,7 @@ class Config:
     signature: int | str | None = None  # booklet: pages per signature, or a range such as "16-40"
     paper_thickness: float = 0.1  # booklet creep compensation, mm per sheet (80 g/m² paper)
     raw_html: str = "sanitise"  # "trusted": raw HTML in the text is kept as written, scripts included
+    theme: str = ""  # styles/themes/<theme>.css, laid over the design tokens
 
     def find(self, kind: str, name: str) -> Path:
         """The first `kind/name` (styles, fonts, templates) in the project, then the defaults."""
@@ -64,7 +65,7 @@ def load_config(root: Path | str = ".") -> Config:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch and not epoch.isdigit():
         raise fail("SOURCE_DATE_EPOCH", "P132", f"{epoch!r} is not a number of seconds")
-    return Config(
+    config = Config(
         root=root,
         search=tuple(search),
         epoch=int(epoch) if epoch else None,
@@ -72,7 +73,18 @@ def load_config(root: Path | str = ".") -> Config:
         signature=_signature(settings.get("signature"), pyproject),
         paper_thickness=_thickness(settings.get("paper_thickness", 0.1), pyproject),
         raw_html=_raw_html(settings.get("raw_html", "sanitise"), pyproject),
+        theme=str(settings.get("theme", "")),
     )
+    _check_theme(config, pyproject)
+    return config
+
+
+def _check_theme(config: Config, pyproject: Path) -> None:
+    if not config.theme:
+        return
+    found = sorted({p.stem for d in config.dirs("styles") for p in (d / "themes").glob("*.css")})
+    if config.theme not in found:
+        raise fail(str(pyproject), "P133", f"theme: no styles/themes/{config.theme}.css (themes: {', '.join(found) or 'none'})")
 
 
 def _icc(root: Path, value: object, pyproject: Path) -> Path | None:

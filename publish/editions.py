@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -57,5 +58,31 @@ def modified(config: Config, document: Document) -> datetime:
 
 
 def stylesheet(config: Config, *names: str) -> str:
-    """Concatenate the named stylesheets from the project or the defaults."""
-    return "\n".join(config.find("styles", name).read_text(encoding="utf-8") for name in names)
+    """The design tokens, the project's theme and the named stylesheets, with every var() replaced by its value."""
+    sheets = ("tokens.css", *((f"themes/{config.theme}.css",) if config.theme else ()), *names)
+    return resolve_tokens("\n".join(config.find("styles", name).read_text(encoding="utf-8") for name in sheets))
+
+
+TOKEN_BLOCK = re.compile(r":root\s*\{([^}]*)\}")
+TOKEN = re.compile(r"(--[\w-]+)\s*:\s*([^;]+?)\s*(?:;|$)")
+VAR = re.compile(r"var\(\s*(--[\w-]+)\s*(?:,\s*([^()]*))?\)")
+
+
+def resolve_tokens(css: str) -> str:
+    """Replace var(--token) with the last value given to it in a :root block, and drop those blocks.
+
+    E-readers (Kobo's, Kindle's) ignore custom properties; plain values work everywhere."""
+    tokens: dict[str, str] = {}
+    for block in TOKEN_BLOCK.finditer(_without_comments(css)):
+        tokens.update(TOKEN.findall(block.group(1)))
+    css = TOKEN_BLOCK.sub("", _without_comments(css))
+    for _ in range(8):  # tokens may name tokens
+        resolved = VAR.sub(lambda m: tokens.get(m.group(1), m.group(2) or m.group(0)), css)
+        if resolved == css:
+            break
+        css = resolved
+    return css
+
+
+def _without_comments(css: str) -> str:
+    return re.sub(r"/\*.*?\*/", "", css, flags=re.S)

@@ -1,6 +1,7 @@
 """Print page numbers in the EPUB: where each page of the A5 PDF begins, found in WeasyPrint's layout.
 
-Each page's lines of text (its main flow; not running heads, folios, footnotes or generated numbers)
+Each page's lines of text (its main flow; not running heads, folios, footnotes, generated numbers or
+what the print edition alone has, marked "print-only")
 are looked up in order in the EPUB's text, so the marker for page N sits where page N's first line
 starts. Images count as lines of their own (the n-th image of the book on both sides), so a page
 that opens with a figure is marked before the figure. A page that starts inside a hyphenated word
@@ -32,6 +33,8 @@ def page_lines(laid_out) -> list[list[str]]:
     images = iter(range(1_000_000))
 
     def lines(box, out: list[str]) -> None:
+        if "print-only" in (getattr(box, "element", None) is not None and box.element.get("class") or ""):
+            return
         if isinstance(box, boxes.ReplacedBox) and box.element_tag == "img":
             out.append(_image_token(next(images)))
         elif isinstance(box, boxes.LineBox):

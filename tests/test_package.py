@@ -15,7 +15,7 @@ def test_wheel_ships_styles_fonts_and_templates(tmp_path):
     assert run.returncode == 0, run.stderr
     [wheel] = tmp_path.glob("publish-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    shipped = {f"publish/styles/{p.name}" for p in (REPO / "styles").glob("*.css")}
+    shipped = {f"publish/styles/{p.relative_to(REPO / 'styles').as_posix()}" for p in (REPO / "styles").rglob("*.css")}
     shipped |= {f"publish/fonts/{p.name}" for p in (REPO / "fonts").iterdir()}
     shipped |= {f"publish/templates/{p.name}" for p in (REPO / "publish" / "templates").glob("*.j2")}
     assert len(shipped) > 15 and shipped <= names, sorted(shipped - names)

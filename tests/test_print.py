@@ -79,7 +79,7 @@ def test_press_boxes_padding_and_back_cover(built):
         assert [round(b - t, 3) for b, t in zip(bleed, trim)] == [round(-3 * MM, 3)] * 2 + [round(3 * MM, 3)] * 2
         assert media[0] < bleed[0] and media[1] < bleed[1] and media[2] > bleed[2] and media[3] > bleed[3]
     texts = [p.extract_text() for p in press.pages]
-    assert "COLOPHON" in texts[-1].upper() and "COLOPHON" not in texts[-2].upper()
+    assert "READ IT ONLINE" in texts[-1].upper() and "READ IT ONLINE" not in texts[-2].upper()  # the back cover, last
     padding = len(press.pages) - len(digital.pages)
     assert all(not t.strip() for t in texts[len(digital.pages) - 1 : -1]) and padding == 1  # seed: 7 pages + 1 blank
 
@@ -185,9 +185,9 @@ def test_seed_booklet_sheets_are_a4_landscape_in_saddle_stitch_order(built):
     for page in pdf.pages:
         assert (round(float(page.mediabox.width), 2), round(float(page.mediabox.height), 2)) == (841.89, 595.28)
     front1, back1, front2, back2 = (half_texts(path, n) for n in range(4))
-    assert "COLOPHON" in front1[0].upper() and front1[1].startswith("STRUGGLE-LA-LUCHA")  # 8 | 1
-    assert back1 == ("", "")  # 2 | 7: the title's verso and the padding page
-    assert front2[0].endswith("6") and front2[1].endswith("3")  # 6 | 3, read by their folios
+    assert "READ IT ONLINE" in front1[0].upper() and front1[1].startswith("STRUGGLE-LA-LUCHA")  # 8 | 1: back and front cover
+    assert back1 == ("", "")  # 2 | 7: the cover's verso and the padding page
+    assert front2[0].endswith("6") and front2[1].startswith("In a statement")  # 6 | 3: a folio, and the opening page (none)
     assert back2[0].endswith("4") and back2[1].endswith("5")  # 4 | 5
 
 
@@ -216,7 +216,9 @@ def test_forty_page_pamphlet_in_every_print_format(forty_pages):
     for fmt in ("pdf", "press", "booklet"):
         name = "pamphlet" + ("" if fmt == "pdf" else f".{fmt}") + ".pdf"
         assert preflight((out / name).read_bytes(), fmt, name) == []
-    assert "COLOPHON" in reader(out / "pamphlet.press.pdf").pages[-1].extract_text().upper()
+    press = reader(out / "pamphlet.press.pdf").pages
+    assert press[-1].extract_text().split("\n")[:2] == ["A long pamphlet", "Test Collective"]  # the back cover's imprint
+    assert not press[-2].extract_text().strip() or press[-2].extract_text() != press[-1].extract_text()
 
 
 # --- preflight ---------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ import re
 import uuid
 
 from ..config import Config
-from ..editions import stylesheet
 from ..impose import pad_order, padded
 from ..markup import Document
 from . import Output
@@ -22,25 +21,19 @@ BLANK_PAGE = "<!DOCTYPE html><html><head><title>blank</title></head><body></body
 
 def render_press(config: Config, document: Document, layout: PrintLayout) -> Output:
     """Lay out again with bleed (`layout` has none), pad to a multiple of 4 before the back cover, and write PDF/X-4 when a profile is set."""
-    css, options = f"@page {{ bleed: {BLEED}mm }}", {}
-    if config.press_icc:
-        css += _cmyk_css(config)
-        options["pdf_variant"] = "pdf/x-4"
+    css, sheets, options = f"@page {{ bleed: {BLEED}mm }}", (), {}
+    if config.press_icc:  # the output intent's profile; every colour token becomes its ink
+        css += (f'@color-profile device-cmyk {{ src: url("{config.press_icc.as_uri()}"); '
+                "components: cyan, magenta, yellow, black; }\n")
+        sheets, options["pdf_variant"] = ("press-cmyk.css",), "pdf/x-4"
     with captured_logs(document) as warnings:
-        laid_out = layout_print(config, document, css, **options)
+        laid_out = layout_print(config, document, css, sheets, **options)
         pages = laid_out.pages
         blank = _blank_page(config, document)
         order = pad_order(len(pages), padded(len(pages)))
         press = laid_out.copy([pages[i] if i is not None else blank for i in order])
         data = press.write_pdf(pdf_identifier=True, finisher=_finish, **options)
     return Output("press", f"{document.source.slug}.press.pdf", data, len(order), tuple(warnings))
-
-
-def _cmyk_css(config: Config) -> str:
-    """The output intent's profile, and the house colours mixed for the press (text in black ink only)."""
-    profile = (f'@color-profile device-cmyk {{ src: url("{config.press_icc.as_uri()}"); '
-               "components: cyan, magenta, yellow, black; }\n")
-    return profile + stylesheet(config, "press-cmyk.css")
 
 
 def _finish(document, pdf) -> None:

@@ -40,14 +40,39 @@ def captured_logs(document: Document) -> Iterator[list[Diagnostic]]:
             found.append(Diagnostic(document.source.display, 1, 1, "R200", record.getMessage(), "warning"))
 
 
-def layout_print(config: Config, document: Document, extra_css: str = "", **options):
+CONTENTS_FROM = 3  # top-level sections: from this many on, a contents page, and each section opens a page
+
+
+def layout_print(config: Config, document: Document, extra_css: str = "", sheets: tuple[str, ...] = (), **options):
     """The print edition laid out on A5 pages, its notes at the foot of the page: what pdf, press and booklet write out."""
+    return render_document(config, document, print_html(config, document), ("base.css", "print.css", *sheets),
+                           extra_css, **options)
+
+
+def print_html(config: Config, document: Document) -> str:
+    """The print edition's HTML: notes moved to where they are called, contents for long texts, a QR code to the source."""
     from markupsafe import Markup
 
     root = parse(document.body)
     notes.for_print(root)
-    html = render(config, "print.html.j2", document, body=Markup(serialize(root)))
-    return render_document(config, document, html, ("base.css", "print.css"), extra_css, **options)
+    top = min((h.level for h in document.headings), default=0)
+    sections = [h for h in document.headings if h.level == top]
+    chapters = len(sections) >= CONTENTS_FROM
+    return render(config, "print.html.j2", document, body=Markup(serialize(root)),
+                  contents=sections if chapters else [], chapters=f"chapters-h{top}" if chapters else "",
+                  qr=_qr_code(document.meta.source_url))
+
+
+def _qr_code(url: str):
+    """An inline SVG QR code for `url` (medium error correction), drawn in the text colour."""
+    from markupsafe import Markup
+
+    if not url:
+        return ""
+    import segno
+
+    svg = segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True)
+    return Markup(svg.replace('stroke="#000"', 'stroke="currentColor"'))
 
 
 class PrintLayout:
