@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
     watch.set_defaults(run=_watch)
 
+    proof = commands.add_parser("proof", help="draw every page of the built PDFs on one PNG contact sheet in --out")
+    proof.add_argument("paths", nargs="*", metavar="PATH", help="source file, source folder or folder of sources (default: source/)")
+    proof.add_argument("--out", default="dist", help="where the built PDFs are, and the sheets go (default: dist/)")
+    proof.set_defaults(run=_proof)
+
     new = commands.add_parser("new", help="scaffold source/<slug>.md")
     new.add_argument("title")
     new.set_defaults(run=_new)
@@ -122,6 +127,21 @@ def _check(args: argparse.Namespace) -> int:
     problems = check(args.paths or None, out=args.out)
     _report(problems)
     return 1 if any(p.severity == "error" for p in problems) else 0
+
+
+def _proof(args: argparse.Namespace) -> int:
+    from .errors import PublishError
+    from .proof import proof
+
+    try:
+        result = proof(args.paths or None, out=args.out)
+    except PublishError as exc:
+        _report(exc.diagnostics)
+        return 1
+    _report(result.diagnostics)
+    for path in result.written:
+        print(f"wrote {Path(args.out) / path.name} ({path.stat().st_size:,} bytes)", file=sys.stderr)
+    return 0 if result.ok else 1
 
 
 def _new(args: argparse.Namespace) -> int:

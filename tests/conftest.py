@@ -12,6 +12,12 @@ REPO = Path(__file__).resolve().parent.parent
 SEED = "kazakhstan-solidarity"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-references", action="store_true", default=False,
+                     help="rewrite the visual-regression references in tests/references/ from the current build "
+                          "(or set PUBLISH_UPDATE_REFERENCES=1), then skip those tests")
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """The seed built into a temporary --out with every format; returns (out_dir, manifest)."""
