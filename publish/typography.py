@@ -21,6 +21,10 @@ QUOTES = {
     "uk": ("«", "»"),
 }
 
+# Quotes inside quotes: a second level of the outer marks becomes these (TYPOGRAPHY.md).
+INNER_QUOTES = {"en": ("‘", "’"), "ru": ("„", "“"), "uk": ("„", "“"), "kk": ("“", "”"), "de": ("‚", "‘"),
+                "es": ("“", "”"), "fr": ("“", "”")}
+
 # The dash that replaces a spaced hyphen: Russian and Kazakh use an em dash, the rest a spaced en dash.
 ASIDE_DASH = {"ru": "—", "kk": "—", "uk": "—"}
 
@@ -38,6 +42,12 @@ SPACED_HYPHEN = re.compile(r"(?<=\S) +[-–—] +(?=\S)")
 NUMBER_RANGE = re.compile(r"(?<![\d-])(\d{1,4})-(\d{1,4})(?![\d-])")
 MINUS = re.compile(r"(?<![\w-])-(?=\d)")
 SPACES = re.compile(r" {2,}")
+# A number and its unit stay on one line: "75 %", "40 000 tenge", "5 км".
+UNIT = re.compile(r"(?<=\d) (?=(?:%|‰|°|km|m|cm|mm|kg|g|t|ha|l|h|min|kWh|MW|₸|€|\$|£|₽|tenge|км|м|см|мм|кг|г|т|га|л|ч|мин|"
+                  r"тг|теңге|руб|млн|млрд|тыс)(?!\w))")
+FRENCH_HIGH_PUNCTUATION = re.compile(r"(?<=[\w»)\]]) ?([;!?])")  # narrow no-break space before ; ! ? (here U+00A0)
+FRENCH_COLON = re.compile(r"(?<=[\w»)\]]) ?:(?=\s|$)")
+CALL_PUNCTUATION = re.compile(r"^[.,;:!?]+")  # English sets a note call after the punctuation
 ABBREVIATION_NUMBER = re.compile(r"\b([^\W\d_]{1,4}\.) (?=\d)")  # "Jan. 7", "No. 5", "p. 12" stay on one line
 
 
@@ -47,15 +57,12 @@ def base_lang(lang: str) -> str:
 
 
 def smarty_config(lang: str) -> dict:
-    """Python-Markdown smarty settings giving this language's quotes as characters, not entities."""
-    ldquo, rdquo = QUOTES.get(base_lang(lang), QUOTES["en"])
+    """Python-Markdown smarty settings: dashes, ellipses and << >> as characters. Quotes are left to
+    educate_quotes, which knows each language's inner quotes."""
     return {
+        "smart_quotes": False,
         "smart_angled_quotes": True,
         "substitutions": {
-            "left-double-quote": ldquo,
-            "right-double-quote": rdquo,
-            "left-single-quote": "‘",
-            "right-single-quote": "’",
             "left-angle-quote": "«",
             "right-angle-quote": "»",
             "ndash": "–",
@@ -78,6 +85,9 @@ def fix_text(text: str, lang: str, opens_paragraph: bool = False) -> str:
     text = NUMBER_RANGE.sub(r"\1–\2", text)
     text = MINUS.sub("−", text)
     text = ABBREVIATION_NUMBER.sub(f"\\1{NBSP}", text)
+    text = UNIT.sub(NBSP, text)
+    if lang == "fr":
+        text = FRENCH_COLON.sub(f"{NBSP}:", FRENCH_HIGH_PUNCTUATION.sub(f"{NBSP}\\1", text))
     return SPACES.sub(" ", text)
 
 
@@ -89,7 +99,13 @@ class TypographyTreeprocessor(Treeprocessor):
         self.lang = lang
 
     def run(self, root: ET.Element) -> None:
+        lang = base_lang(self.lang)
+        for block in root.iter():
+            if block.tag in BLOCK_TEXT:
+                educate_quotes(block, lang)
         self._walk(root)
+        if lang == "en":
+            calls_after_punctuation(root)
 
     def _walk(self, element: ET.Element) -> None:
         if element.tag in SKIP:
@@ -100,3 +116,71 @@ class TypographyTreeprocessor(Treeprocessor):
             self._walk(child)
             if child.tail:
                 child.tail = fix_text(child.tail, self.lang)
+
+
+OPENERS = "([{—–-\u00a0/«„‚“‘"
+BLOCK_TEXT = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "figcaption"}
+
+
+def educate_quotes(block: ET.Element, lang: str) -> None:
+    """Straight quotes to the language's marks, across the block's inline elements: outer marks, inner
+    marks for quotes inside quotes, and ’ for apostrophes. "a "b" c" -> «a „b“ c» in Russian."""
+    outer = QUOTES.get(lang, QUOTES["en"])
+    inner = INNER_QUOTES.get(lang, INNER_QUOTES["en"])
+    state = {"before": " ", "double": 0, "single": 0}
+
+    def educate(text: str) -> str:
+        out = []
+        for n, char in enumerate(text):
+            before, after = state["before"], text[n + 1] if n + 1 < len(text) else " "
+            opens = before.isspace() or before in OPENERS
+            if char == '"':
+                if opens or not state["double"]:
+                    state["double"] += 1
+                    out.append(outer[0] if state["double"] == 1 else inner[0])
+                else:
+                    out.append(outer[1] if state["double"] == 1 else inner[1])
+                    state["double"] -= 1
+            elif char == "'":
+                if before.isalnum() and (after.isalnum() or not state["single"]):
+                    out.append("’")  # don't, l’homme, the workers’
+                elif opens and not after.isspace():
+                    state["single"] += 1
+                    out.append(inner[0])
+                else:
+                    state["single"] = max(0, state["single"] - 1)
+                    out.append(inner[1] if state["single"] or lang != "en" else "’")
+            else:
+                out.append(char)
+            state["before"] = out[-1][-1] if out[-1] else before
+        return "".join(out)
+
+    def walk(element: ET.Element) -> None:
+        if element.tag in SKIP:
+            state["before"] = "x"
+            return
+        if element.text:
+            element.text = educate(element.text)
+        for child in element:
+            if child.tag not in BLOCK_TEXT:
+                walk(child)
+            if child.tail:
+                child.tail = educate(child.tail)
+
+    walk(block)
+
+
+def calls_after_punctuation(root: ET.Element) -> None:
+    """A footnote call written before a full stop or comma moves after it: "word[^1]." -> "word.¹"."""
+    for parent in root.iter():
+        previous = None
+        for child in list(parent):
+            is_call = child.tag == "sup" and any(a.get("class") == "footnote-ref" for a in child)
+            found = CALL_PUNCTUATION.match(child.tail or "") if is_call else None
+            if found:
+                if previous is None:
+                    parent.text = (parent.text or "") + found.group(0)
+                else:
+                    previous.tail = (previous.tail or "") + found.group(0)
+                child.tail = child.tail[found.end():]
+            previous = child
