@@ -132,7 +132,8 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
         return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P900", message),), True)
     found = document.warnings + layout.warnings + tuple(d for o in outputs for d in o.warnings) + _preflight(config, document, outputs)
     if strict:
-        found = tuple(Diagnostic(d.path, d.line, d.col, d.code, d.message, "error") for d in found)
+        found = tuple(Diagnostic(d.path, d.line, d.col, d.code, d.message, "error" if d.severity == "warning" else d.severity)
+                      for d in found)
     failed = any(d.severity == "error" for d in found)
     return SourceResult(display, lang, () if failed else outputs, found, failed)
 
@@ -143,7 +144,7 @@ def _preflight(config: Config, document, outputs) -> tuple[Diagnostic, ...]:
     from .preflight import PDF_FORMATS, image_names, preflight
 
     pdfs = [o for o in outputs if o.format in PDF_FORMATS]
-    names, fonts = (image_names(document.assets), project_font_names(config)) if pdfs else ({}, frozenset())
+    names, fonts = (image_names(_printed_images(document)), project_font_names(config)) if pdfs else ({}, frozenset())
     found = []
     for output in pdfs:
         for d in preflight(output.data, output.format, output.filename, names, fonts):
@@ -154,6 +155,16 @@ def _preflight(config: Config, document, outputs) -> tuple[Diagnostic, ...]:
                 line, col = _first_of(document.source, missing)
             found.append(Diagnostic(document.source.display, line, col, d.code, message, d.severity))
     return tuple(found)
+
+
+def _printed_images(document) -> tuple:
+    """The text's images and the cover image, which the print edition's first page shows."""
+    from .markup import Asset
+    from .sources import check_image
+
+    meta = document.meta
+    cover = (Asset(check_image(meta.cover, document.source.folder), meta.cover),) if meta.cover else ()
+    return document.assets + cover
 
 
 def _first_of(source, characters: str) -> tuple[int, int]:

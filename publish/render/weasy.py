@@ -60,7 +60,14 @@ def print_html(config: Config, document: Document) -> str:
     chapters = len(sections) >= CONTENTS_FROM
     return render(config, "print.html.j2", document, body=Markup(serialize(root)),
                   contents=sections if chapters else [], chapters=f"chapters-h{top}" if chapters else "",
-                  qr=_qr_code(document.meta.source_url))
+                  qr=_qr_code(document.meta.source_url), hyphenation=hyphenates(document.meta.lang))
+
+
+def hyphenates(lang: str) -> bool:
+    """Whether pyphen (WeasyPrint's hyphenator) has a dictionary for `lang`; without one the text is set ragged-right."""
+    import pyphen
+
+    return pyphen.language_fallback(lang.replace("-", "_")) is not None
 
 
 def _qr_code(url: str):
@@ -88,6 +95,10 @@ class PrintLayout:
         if self._laid_out is None:
             with captured_logs(self.document) as found:
                 self._laid_out = layout_print(self.config, self.document)
+            lang = self.document.meta.lang
+            if not hyphenates(lang):  # said once per source, as a note: --strict does not fail on it
+                found.append(Diagnostic(self.document.source.display, 1, 1, "P150", f"no hyphenation dictionary for "
+                                        f"{lang!r}: the text is set ragged-right, without hyphens", "note"))
             self.warnings = tuple(found)
         return self._laid_out.copy()
 
