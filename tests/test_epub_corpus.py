@@ -62,7 +62,7 @@ def test_corpus_has_every_case():
 
 def test_every_source_builds(corpus):
     _, manifest = corpus
-    assert [str(d) for d in manifest.diagnostics] == []  # neither errors nor warnings
+    assert [str(d) for d in manifest.diagnostics if d.severity != "note"] == []  # neither errors nor warnings
     assert manifest.ok and sorted(a.path for a in manifest.artifacts) == [f"{slug}.epub" for slug in SLUGS]
 
 
