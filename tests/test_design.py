@@ -85,14 +85,14 @@ def test_kazakh_has_no_hyphenation_and_says_so_once(tmp_path):
     fixture = REPO / "tests" / "fixtures" / "features" / "source" / "kk-features"
     manifest = build([fixture], out=tmp_path, root=REPO / "tests" / "fixtures" / "features", formats=["pdf"])
     assert manifest.ok
-    notes = [d for d in manifest.diagnostics if d.code == "P150"]
+    notes = [d for d in manifest.diagnostics if d.code == "P170"]
     assert len(notes) == 1 and notes[0].severity == "note" and "'kk'" in notes[0].message
     assert not [d for d in manifest.diagnostics if d.severity == "error"]
     source = (fixture / "index.md").read_text(encoding="utf-8")
     assert hyphenated_words(pdf_text(tmp_path / "kk-features.pdf", raw=True), source) == []
     strict = build([fixture], out=tmp_path / "strict", root=REPO / "tests" / "fixtures" / "features", formats=["pdf"],
                    strict=True)
-    assert "P150" in {d.code for d in strict.diagnostics if d.severity == "note"}
+    assert "P170" in {d.code for d in strict.diagnostics if d.severity == "note"}
 
 
 def test_cover_and_back_cover(built):

@@ -97,7 +97,7 @@ class PrintLayout:
                 self._laid_out = layout_print(self.config, self.document)
             lang = self.document.meta.lang
             if not hyphenates(lang):  # said once per source, as a note: --strict does not fail on it
-                found.append(Diagnostic(self.document.source.display, 1, 1, "P150", f"no hyphenation dictionary for "
+                found.append(Diagnostic(self.document.source.display, 1, 1, "P170", f"no hyphenation dictionary for "
                                         f"{lang!r}: the text is set ragged-right, without hyphens", "note"))
             self.warnings = tuple(found)
         return self._laid_out.copy()
