@@ -113,7 +113,7 @@ def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bo
 def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: bool = False) -> SourceResult:
     """Render one source in every format; any error fails the whole source, so no partial set is written."""
     from .markup import to_document
-    from .render.weasy import PrintLayout
+    from .render.printed import PrintLayout
     from .sources import load
 
     display = _display(config, path)

@@ -8,7 +8,8 @@ from ..config import Config
 from ..impose import impose
 from ..markup import Document
 from . import Output
-from .weasy import PrintLayout, captured_logs
+from .printed import PrintLayout
+from .weasy import captured_logs
 
 
 def render_booklet(config: Config, document: Document, layout: PrintLayout) -> Output:

@@ -22,7 +22,8 @@ from ..sources import IMAGE_TYPES, check_image
 from ..xhtml import open_empty, parse
 from . import Output
 from .cover import cover_from_first_page
-from .weasy import PrintLayout, captured_logs
+from .printed import PrintLayout
+from .weasy import captured_logs
 
 XHTML = "application/xhtml+xml"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..config import Config
 from ..markup import Document
 from . import Output
-from .weasy import PrintLayout, captured_logs
+from .printed import PrintLayout
+from .weasy import captured_logs
 
 
 def render_pdf(config: Config, document: Document, layout: PrintLayout) -> Output:

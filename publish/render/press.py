@@ -10,7 +10,8 @@ from ..config import Config
 from ..impose import pad_order, padded
 from ..markup import Document
 from . import Output
-from .weasy import PrintLayout, captured_logs, layout_print, render_document
+from .printed import PrintLayout, layout_print
+from .weasy import captured_logs, render_document
 
 MM = 72 / 25.4
 BLEED = 3  # mm on every side, beyond the trim
