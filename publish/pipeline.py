@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -145,9 +146,14 @@ def _preflight(config: Config, document, outputs) -> tuple[Diagnostic, ...]:
 
     pdfs = [o for o in outputs if o.format in PDF_FORMATS]
     names, fonts = (image_names(_printed_images(document)), project_font_names(config)) if pdfs else ({}, frozenset())
-    found = []
+    found, said = [], set()
     for output in pdfs:
         for d in preflight(output.data, output.format, output.filename, names, fonts):
+            if d.severity == "warning":  # the same low-resolution image or fallback font in every PDF: say it once
+                key = (d.code, re.sub(r" on page \d+", "", d.message))
+                if key in said:
+                    continue
+                said.add(key)
             message, (line, col) = f"{output.filename}: {d.message}", (1, 1)
             if d.code == "P303":
                 missing = uncovered(config, document.body)
