@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,8 @@ from .errors import fail
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-SETTINGS = ("styles", "fonts", "templates", "press_icc", "signature", "paper_thickness", "raw_html")
+SETTINGS = ("styles", "fonts", "templates", "press_icc", "signature", "paper_thickness", "raw_html",
+            "allowed_hosts", "render_timeout", "render_memory")
 RAW_HTML = ("sanitise", "trusted")  # what happens to HTML written in a pamphlet's Markdown
 
 
@@ -33,12 +35,17 @@ class Config:
     signature: int | str | None = None  # booklet: pages per signature, or a range such as "16-40"
     paper_thickness: float = 0.1  # booklet creep compensation, mm per sheet (80 g/m² paper)
     raw_html: str = "sanitise"  # "trusted": raw HTML in the text is kept as written, scripts included
+    allowed_hosts: frozenset[str] = frozenset()  # hosts (or host:port) WeasyPrint may download from; none by default
+    render_timeout: float = 300.0  # seconds one source may take to render in every format
+    render_memory: int = 3072  # MB of address space one source's render may add
 
     def find(self, kind: str, name: str) -> Path:
         """The first `kind/name` (styles, fonts, templates) in the project, then the defaults."""
         for directory in self.dirs(kind):
             candidate = directory / name
             if candidate.is_file():
+                if not candidate.resolve().is_relative_to(directory.resolve()):  # a link out of the project
+                    raise fail(f"{kind}/{name}", "P150", f"refused to read {kind}/{name}: a symbolic link to a file outside the project")
                 return candidate
         raise fail(f"{kind}/{name}", "P130", f"no {kind} file named {name!r} in the project or the defaults")
 
@@ -72,6 +79,9 @@ def load_config(root: Path | str = ".") -> Config:
         signature=_signature(settings.get("signature"), pyproject),
         paper_thickness=_thickness(settings.get("paper_thickness", 0.1), pyproject),
         raw_html=_raw_html(settings.get("raw_html", "sanitise"), pyproject),
+        allowed_hosts=_hosts(settings.get("allowed_hosts", []), pyproject),
+        render_timeout=_positive(settings, "render_timeout", 300.0, pyproject),
+        render_memory=int(_positive(settings, "render_memory", 3072, pyproject)),
     )
 
 
@@ -109,6 +119,19 @@ def _raw_html(value: object, pyproject: Path) -> str:
     if value in RAW_HTML:
         return value
     raise fail(str(pyproject), "P133", f"raw_html: {value!r} is neither \"sanitise\" nor \"trusted\"")
+
+
+def _hosts(value: object, pyproject: Path) -> frozenset[str]:
+    if isinstance(value, list) and all(isinstance(h, str) and re.fullmatch(r"[A-Za-z0-9.-]+(:\d+)?", h) for h in value):
+        return frozenset(h.lower() for h in value)
+    raise fail(str(pyproject), "P133", f"allowed_hosts: {value!r} is not a list of host names such as [\"example.org\"]")
+
+
+def _positive(settings: dict, key: str, default: float, pyproject: Path) -> float:
+    value = settings.get(key, default)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    raise fail(str(pyproject), "P133", f"{key}: {value!r} is not a positive number")
 
 
 def _tool_settings(pyproject: Path) -> dict:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from .config import Config, load_config
-from .dist import Artifact, Manifest, artifact_for, write_atomic
+from .dist import Artifact, Manifest, artifact_for, check_writable, write_atomic, write_set
 from .errors import Diagnostic, PublishError
 
 # format -> "module:function"; each renderer is imported only when its format is built.
@@ -55,20 +55,31 @@ def build(
     if shard:
         index, count = shard
         files = [f for n, f in enumerate(files) if n % count == index - 1]
-    results = _run(config, files, formats, strict, jobs)
     out_dir = _within(config, out)
+    check_writable(out_dir, str(out))  # before any rendering: a read-only --out fails at once
+    results = _run(config, files, formats, strict, jobs)
     artifacts: list[Artifact] = []
     diagnostics: list[Diagnostic] = list(missing)
+    failed = [d.path for d in missing]
     for result in results:
         diagnostics.extend(result.diagnostics)
         if result.failed:
+            failed.append(result.source)
             continue
-        for output in result.outputs:
-            write_atomic(out_dir / output.filename, output.data)
-            artifacts.append(artifact_for(output.filename, output.format, result.source, result.lang, output.data, output.pages))
-    failed = tuple(r.source for r in results if r.failed) + tuple(d.path for d in missing)
-    manifest = Manifest(tuple(artifacts), tuple(diagnostics), failed)
-    write_atomic(out_dir / "manifest.json", manifest.to_json().encode("utf-8"))
+        try:  # all of a source's files, or none of them: a full disk leaves the earlier ones as they were
+            write_set(out_dir, {o.filename: o.data for o in result.outputs})
+        except OSError as exc:
+            diagnostics.append(Diagnostic(result.source, 1, 1, "P160", f"cannot write to {out}: {exc.strerror or exc}"))
+            failed.append(result.source)
+            continue
+        for o in result.outputs:
+            artifacts.append(artifact_for(o.filename, o.format, result.source, result.lang, o.data, o.pages))
+    manifest = Manifest(tuple(artifacts), tuple(diagnostics), tuple(failed))
+    try:
+        write_atomic(out_dir / "manifest.json", manifest.to_json().encode("utf-8"))
+    except OSError as exc:
+        problem = Diagnostic(str(Path(out) / "manifest.json"), 1, 1, "P160", f"cannot write: {exc.strerror or exc}")
+        manifest = Manifest(manifest.artifacts, manifest.diagnostics + (problem,), manifest.failed + (problem.path,))
     return manifest
 
 
@@ -93,9 +104,11 @@ def _discover(config: Config, paths: Iterable[str | Path] | None) -> tuple[list[
     from .sources import discover
 
     given = [Path(p) for p in (paths or ["source"])]
-    files, missing = discover([_within(config, p) for p in given])
+    files, missing, escaped = discover([_within(config, p) for p in given])
     named = {_within(config, p): p for p in given}
-    return files, [Diagnostic(str(named.get(m, m)), 1, 1, "P106", "no such source file or folder") for m in missing]
+    return files, [Diagnostic(str(named.get(m, m)), 1, 1, "P106", "no such source file or folder") for m in missing] + [
+        Diagnostic(_display(config, e.parent) + "/" + e.name, 1, 1, "P150", "refused to read it: a symbolic link to a file "
+                   "outside the folder of sources") for e in escaped]
 
 
 def _within(config: Config, path: str | Path) -> Path:
@@ -104,14 +117,29 @@ def _within(config: Config, path: str | Path) -> Path:
 
 
 def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bool, jobs: int) -> list[SourceResult]:
-    if jobs > 1 and len(files) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
-            return list(pool.map(build_source, [config] * len(files), files, [formats] * len(files), [strict] * len(files)))
-    return [build_source(config, f, formats, strict) for f in files]
+    """Each source in its own child process under the project's time and memory budget (budget.py)."""
+    from . import budget
+
+    render = partial(build_source, config, formats=formats, strict=strict)
+    if not files or not budget.available() or os.environ.get("PUBLISH_DEBUG"):
+        return [render(f) for f in files]  # in-process: tracebacks surface, no budget
+    for fmt in formats:  # imported once here, so each forked child starts warm
+        _renderer(fmt)
+    importlib.import_module("publish.render.weasy")
+    limits = budget.Budget(config.render_timeout, config.render_memory)
+    results = budget.run_all(render, files, limits, jobs)
+    return [_over_budget(config, f, r) if isinstance(r, budget.Exceeded) else r for f, r in zip(files, results)]
+
+
+def _over_budget(config: Config, path: Path, exceeded) -> SourceResult:
+    code = {"time": "P151", "memory": "P152"}.get(exceeded.kind, "P153")
+    display = _display(config, path)
+    return SourceResult(display, "", (), (Diagnostic(display, 1, 1, code, exceeded.message),), True)
 
 
 def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: bool = False) -> SourceResult:
     """Render one source in every format; any error fails the whole source, so no partial set is written."""
+    from .fetch import FetchRefused
     from .markup import to_document
     from .render.weasy import PrintLayout
     from .sources import load
@@ -125,6 +153,10 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
         outputs = tuple(_renderer(fmt)(config, document, layout) for fmt in formats)
     except PublishError as exc:
         return SourceResult(display, lang, (), exc.diagnostics, True)
+    except FetchRefused as exc:  # an EPUB or web edition file read (images, cover) refused as WeasyPrint's would be
+        return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P150", str(exc)),), True)
+    except RecursionError:  # a layout nested deeper than the checks in markup foresaw
+        return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P111", "the text is nested too deeply to lay out"),), True)
     except Exception as exc:  # a renderer bug must not take the other sources down with it
         if os.environ.get("PUBLISH_DEBUG"):
             raise
