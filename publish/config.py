@@ -15,7 +15,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 SETTINGS = ("styles", "fonts", "templates", "press_icc", "signature", "paper_thickness", "raw_html",
             "allowed_hosts", "render_timeout", "render_memory")
-RAW_HTML = ("sanitise", "trusted")  # what happens to HTML written in a pamphlet's Markdown
+RAW_HTML = ("sanitise", "trusted")
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: later dates cannot be written in a PDF or an EPUB  # what happens to HTML written in a pamphlet's Markdown
 
 
 def _default_dir(name: str) -> Path:
@@ -69,8 +70,8 @@ def load_config(root: Path | str = ".") -> Config:
         dirs = (own, default) if own.is_dir() and own.resolve() != default.resolve() else (default,)
         search.append((kind, dirs))
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch and not epoch.isdigit():
-        raise fail("SOURCE_DATE_EPOCH", "P132", f"{epoch!r} is not a number of seconds")
+    if epoch and not (re.fullmatch(r"[0-9]{1,12}", epoch) and int(epoch) <= MAX_EPOCH):
+        raise fail("SOURCE_DATE_EPOCH", "P132", f"{epoch[:40]!r} is not a number of seconds since 1970 (up to the year 9999)")
     return Config(
         root=root,
         search=tuple(search),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 from collections.abc import Iterable
@@ -22,6 +23,15 @@ RENDERERS = {
     "html": "publish.render.html:render_html",
 }
 FORMATS = tuple(RENDERERS)
+# What renders import, by format; the parent imports it before forking so that no child pays for it again
+# (or has to map it under its memory budget).
+WARM = {
+    "all": ("publish.markup", "publish.editions", "publish.images", "publish.fonts", "PIL.Image", "PIL.JpegImagePlugin",
+            "PIL.PngImagePlugin", "PIL.GifImagePlugin", "PIL.WebPImagePlugin", "fontTools.subset", "babel.dates", "slugify",
+            "csv", "pickle", "zoneinfo"),
+    "print": ("publish.render.weasy", "publish.preflight", "weasyprint", "weasyprint.text.fonts", "pypdf"),
+    "epub": ("publish.render.weasy", "weasyprint", "weasyprint.text.fonts", "ebooklib.epub", "pypdfium2"),
+}
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,7 @@ def _discover(config: Config, paths: Iterable[str | Path] | None) -> tuple[list[
     files, missing, escaped = discover([_within(config, p) for p in given])
     named = {_within(config, p): p for p in given}
     return files, [Diagnostic(str(named.get(m, m)), 1, 1, "P106", "no such source file or folder") for m in missing] + [
-        Diagnostic(_display(config, e.parent) + "/" + e.name, 1, 1, "P150", "refused to read it: a symbolic link to a file "
+        Diagnostic(e.relative_to(config.root).as_posix() if e.is_relative_to(config.root) else str(e), 1, 1, "P150", "refused to read it: a symbolic link to a file "
                    "outside the folder of sources") for e in escaped]
 
 
@@ -123,9 +133,9 @@ def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bo
     render = partial(build_source, config, formats=formats, strict=strict)
     if not files or not budget.available() or os.environ.get("PUBLISH_DEBUG"):
         return [render(f) for f in files]  # in-process: tracebacks surface, no budget
-    for fmt in formats:  # imported once here, so each forked child starts warm
-        _renderer(fmt)
-    importlib.import_module("publish.render.weasy")
+    kinds = {"all"} | {"epub" if f == "epub" else "print" for f in formats if f != "html"}
+    for module in [m for kind in sorted(kinds) for m in WARM[kind]] + [RENDERERS[f].split(":")[0] for f in formats]:
+        importlib.import_module(module)  # once here, so that every forked child starts warm
     limits = budget.Budget(config.render_timeout, config.render_memory)
     results = budget.run_all(render, files, limits, jobs)
     return [_over_budget(config, f, r) if isinstance(r, budget.Exceeded) else r for f, r in zip(files, results)]
@@ -155,6 +165,13 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
         return SourceResult(display, lang, (), exc.diagnostics, True)
     except FetchRefused as exc:  # an EPUB or web edition file read (images, cover) refused as WeasyPrint's would be
         return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P150", str(exc)),), True)
+    except MemoryError:  # over the render_memory budget: budget.py reports it as such
+        raise
+    except (ImportError, OSError) as exc:
+        if "failed to map segment" in str(exc) or getattr(exc, "errno", None) == errno.ENOMEM:
+            raise MemoryError(str(exc)) from None  # a library loaded under the budget
+        return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P900", f"internal error while rendering: "
+                                                           f"{type(exc).__name__}: {exc}"),), True)
     except RecursionError:  # a layout nested deeper than the checks in markup foresaw
         return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P111", "the text is nested too deeply to lay out"),), True)
     except Exception as exc:  # a renderer bug must not take the other sources down with it
