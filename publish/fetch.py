@@ -12,6 +12,9 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+# The base URL of a source's folder inside WeasyPrint. WeasyPrint names an image after its URL's hash, so the real
+# folder would put the checkout's location into every PDF with an image: builds in two folders would differ.
+SOURCE_URL = "file:///publish-source/"
 MAX_BYTES = 64 * 1024 * 1024  # one file or download; more is not a pamphlet's resource
 TIMEOUT = 10  # seconds for a download from an allowed host
 LOG = logging.getLogger("publish.fetch")
@@ -35,14 +38,19 @@ class Policy:
 
     roots: tuple[Path, ...]
     hosts: frozenset[str] = frozenset()
+    source: Path | None = None  # the folder SOURCE_URL stands for
 
     def read(self, url: str) -> tuple[bytes, str, str]:
         """The bytes, content type and final URL of `url`; FetchRefused, or FileNotFoundError when it is missing."""
         scheme = urlsplit(url).scheme.lower()
         if scheme in ("http", "https"):
             return fetch_remote(url, self.hosts)
-        path = local_path(url, self.roots)
-        return read_file(path, self.roots, url), mimetypes.guess_type(path.name)[0] or "application/octet-stream", path.as_uri()
+        real = url
+        if self.source is not None and url.startswith(SOURCE_URL):
+            real = self.source.resolve().as_uri() + "/" + url.removeprefix(SOURCE_URL)
+        path = local_path(real, self.roots)
+        data = read_file(path, self.roots, real)
+        return data, mimetypes.guess_type(path.name)[0] or "application/octet-stream", url if real != url else path.as_uri()
 
 
 def local_path(url: str, allowed: tuple[Path, ...]) -> Path:
@@ -159,6 +167,7 @@ def _fetcher_class():
     return ProjectFetcher
 
 
-def weasyprint_fetcher(allowed: tuple[Path, ...], hosts: frozenset[str] = frozenset()):
-    """The project's WeasyPrint URL fetcher: files under `allowed`, http(s) from `hosts` (data: URLs pass through)."""
-    return _fetcher_class()(Policy(tuple(allowed), frozenset(hosts)))
+def weasyprint_fetcher(allowed: tuple[Path, ...], hosts: frozenset[str] = frozenset(), source: Path | None = None):
+    """The project's WeasyPrint URL fetcher: files under `allowed`, http(s) from `hosts` (data: URLs pass through);
+    SOURCE_URL stands for the `source` folder."""
+    return _fetcher_class()(Policy(tuple(allowed), frozenset(hosts), source))

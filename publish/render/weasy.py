@@ -10,7 +10,7 @@ from .. import notes
 from ..config import Config
 from ..editions import render, stylesheet
 from ..errors import Diagnostic, PublishError
-from ..fetch import FetchRefused, FetchStopped, weasyprint_fetcher
+from ..fetch import SOURCE_URL, FetchRefused, FetchStopped, weasyprint_fetcher
 from ..fonts import FACES, font_face_css, font_path
 from ..markup import Document
 from ..xhtml import parse, serialize
@@ -98,11 +98,11 @@ def render_document(config: Config, document: Document, html: str, sheets: tuple
     allowed = (document.source.folder, *config.dirs("fonts"), *config.dirs("styles"))
     if config.press_icc:
         allowed += (config.press_icc,)
-    fetcher = weasyprint_fetcher(allowed, config.allowed_hosts)
+    fetcher = weasyprint_fetcher(allowed, config.allowed_hosts, document.source.folder)
     fonts, profiles = FontConfiguration(), {}  # shared by the stylesheet and the layout, like the fonts
     urls = {face.file: font_path(config, face).resolve().as_uri() for face in FACES}
     css = CSS(string=font_face_css(urls) + stylesheet(config, *sheets) + extra_css, font_config=fonts,
               color_profiles=profiles, url_fetcher=fetcher)
-    base_url = document.source.folder.as_uri() + "/"
+    base_url = SOURCE_URL  # not the real folder: its path would reach the PDF (see fetch.SOURCE_URL)
     return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
         stylesheets=[css], font_config=fonts, color_profiles=profiles, **options)
