@@ -14,6 +14,7 @@ from .errors import Diagnostic, PublishError, fail
 
 SLUG = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
 DATE = re.compile(r"^\d{4}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
+NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 
@@ -199,6 +200,8 @@ def _coerce(key: str, value: object, folder: Path) -> object:
         items = value if isinstance(value, list) else [value]
         if not items or not all(isinstance(i, str) and i.strip() for i in items):
             raise ValueError("expected a non-empty string or a list of strings")
+        for item in items:
+            _printable(item)
         return tuple(i.strip() for i in items)
     if key == "date":
         text = str(value) if isinstance(value, (str, int)) else repr(type(value).__name__)
@@ -209,7 +212,7 @@ def _coerce(key: str, value: object, folder: Path) -> object:
         value = str(value)  # title: 1984
     if not isinstance(value, str) or not value.strip():
         raise ValueError("expected a non-empty string")
-    value = value.strip()
+    value = _printable(value.strip())
     if key == "lang" and not LANG.match(value):
         raise ValueError(f"{value!r} is not a BCP 47 language tag such as en, es, ru or kk")
     if key == "source_url" and not re.match(r"^https?://[^\s<>\"]+$", value):
@@ -217,6 +220,14 @@ def _coerce(key: str, value: object, folder: Path) -> object:
     if key in FILE_KEYS:
         check_image(value, folder)
     return value
+
+
+def _printable(text: str) -> str:
+    """A control character (a backspace pasted from a word processor) cannot be set in XHTML or a PDF: say which."""
+    bad = NOT_XML_CHAR.search(text)
+    if bad:
+        raise ValueError(f"contains the control character U+{ord(bad.group()):04X}, which no edition can show")
+    return text
 
 
 def _real_day(text: str) -> bool:
