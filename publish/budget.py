@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Any
 
+from .dist import signals_held
+
 MB = 1024 * 1024
 
 
@@ -40,8 +42,12 @@ def available() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def run_all(function: Callable[[Any], Any], items: Sequence[Any], budget: Budget, jobs: int = 1) -> list[Any]:
-    """[function(item) for item in items], at most `jobs` children at once; an Exceeded where a child failed."""
+def run_all(function: Callable[[Any], Any], items: Sequence[Any], budget: Budget, jobs: int = 1,
+            done: Callable[[int, Any], Any] | None = None) -> list[Any]:
+    """[function(item) for item in items], at most `jobs` children at once; an Exceeded where a child failed.
+
+    With `done`, each result is passed to done(index, result) as soon as it arrives, and what it returns is kept."""
+    done = done or (lambda index, result: result)
     context = multiprocessing.get_context("fork")
     results: list[Any] = [None] * len(items)
     waiting = list(enumerate(items))
@@ -52,20 +58,21 @@ def run_all(function: Callable[[Any], Any], items: Sequence[Any], budget: Budget
                 index, item = waiting.pop(0)
                 reader, writer = context.Pipe(duplex=False)
                 process = context.Process(target=_child, args=(writer, function, item, budget.megabytes), daemon=True)
-                process.start()
+                with signals_held():  # an interrupt inside os.fork's handlers would be swallowed
+                    process.start()
                 writer.close()
                 running[reader] = (index, process, time.monotonic() + budget.seconds)
             soonest = min(deadline for _, _, deadline in running.values())
             for reader in wait(list(running), timeout=max(0.0, soonest - time.monotonic())):
                 index, process, _ = running.pop(reader)
-                results[index] = _receive(reader, process, budget)
+                results[index] = done(index, _receive(reader, process, budget))
             now = time.monotonic()
             for reader, (index, process, deadline) in list(running.items()):
                 if now >= deadline:
                     del running[reader]
                     _stop(process, reader)
-                    results[index] = Exceeded("time", f"rendering took longer than its budget of {budget.seconds:g} s "
-                                                      "(render_timeout in [tool.publish])")
+                    results[index] = done(index, Exceeded("time", f"rendering took longer than its budget of "
+                                                                  f"{budget.seconds:g} s (render_timeout in [tool.publish])"))
     finally:  # interrupted (Ctrl-C, SIGTERM) or failed: no child outlives the build
         for reader, (_, process, _) in running.items():
             _stop(process, reader)
@@ -103,6 +110,8 @@ def _stop(process, reader) -> None:
 def _child(writer, function: Callable[[Any], Any], item: Any, megabytes: int) -> None:
     """In the child: limit memory, run, send ("ok", result) or why not."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is for the parent
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())  # forked while the parent held them
     restore = _limit_memory(megabytes)
     try:
         message = ("ok", function(item))

@@ -58,7 +58,7 @@ class Manifest:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write aside in the same folder, then rename into place: readers never see a partial file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _signals_held():
+    with signals_held():
         tmp = _write_aside(path, data)
         try:
             os.replace(tmp, path)
@@ -71,7 +71,7 @@ def write_set(folder: Path, files: dict[str, bytes]) -> None:
     """Write every file aside first, then rename them all into place: a failure (a full disk) replaces none."""
     folder.mkdir(parents=True, exist_ok=True)
     staged: dict[str, str] = {}
-    with _signals_held():
+    with signals_held():
         try:
             for name, data in files.items():
                 staged[name] = _write_aside(folder / name, data)
@@ -84,9 +84,10 @@ def write_set(folder: Path, files: dict[str, bytes]) -> None:
 
 
 @contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM while files are written and renamed: they land after, never between a temporary
-    file's creation and its rename or removal, so an interrupted build leaves neither litter nor half a set."""
+def signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while files are written and renamed (or a child is forked): they land after, never
+    between a temporary file's creation and its rename or removal, so an interrupted build leaves neither litter
+    nor half a set (nor an interrupt lost inside a fork handler)."""
     held = {signal.SIGINT, signal.SIGTERM}
     if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
         yield

@@ -67,23 +67,10 @@ def build(
         files = [f for n, f in enumerate(files) if n % count == index - 1]
     out_dir = _within(config, out)
     check_writable(out_dir, str(out))  # before any rendering: a read-only --out fails at once
-    results = _run(config, files, formats, strict, jobs)
-    artifacts: list[Artifact] = []
-    diagnostics: list[Diagnostic] = list(missing)
-    failed = [d.path for d in missing]
-    for result in results:
-        diagnostics.extend(result.diagnostics)
-        if result.failed:
-            failed.append(result.source)
-            continue
-        try:  # all of a source's files, or none of them: a full disk leaves the earlier ones as they were
-            write_set(out_dir, {o.filename: o.data for o in result.outputs})
-        except OSError as exc:
-            diagnostics.append(Diagnostic(result.source, 1, 1, "P160", f"cannot write to {out}: {exc.strerror or exc}"))
-            failed.append(result.source)
-            continue
-        for o in result.outputs:
-            artifacts.append(artifact_for(o.filename, o.format, result.source, result.lang, o.data, o.pages))
+    written = _run(config, files, formats, strict, jobs, partial(_write, out_dir, str(out)))  # as each source is done
+    artifacts: list[Artifact] = [a for result, made in written for a in made]
+    diagnostics: list[Diagnostic] = list(missing) + [d for result, _ in written for d in result.diagnostics]
+    failed = [d.path for d in missing] + [result.source for result, _ in written if result.failed]
     manifest = Manifest(tuple(artifacts), tuple(diagnostics), tuple(failed))
     try:
         write_atomic(out_dir / "manifest.json", manifest.to_json().encode("utf-8"))
@@ -126,19 +113,36 @@ def _within(config: Config, path: str | Path) -> Path:
     return path if path.is_absolute() else config.root / path
 
 
-def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bool, jobs: int) -> list[SourceResult]:
-    """Each source in its own child process under the project's time and memory budget (budget.py)."""
+def _write(out_dir: Path, shown: str, result: SourceResult) -> tuple[SourceResult, list[Artifact]]:
+    """Put one source's files in place, all of them or (a full disk) none; the result without its bytes."""
+    made = []
+    if not result.failed:
+        try:
+            write_set(out_dir, {o.filename: o.data for o in result.outputs})
+        except OSError as exc:
+            problem = Diagnostic(result.source, 1, 1, "P160", f"cannot write to {shown}: {exc.strerror or exc}")
+            return SourceResult(result.source, result.lang, (), result.diagnostics + (problem,), True), []
+        made = [artifact_for(o.filename, o.format, result.source, result.lang, o.data, o.pages) for o in result.outputs]
+    return SourceResult(result.source, result.lang, (), result.diagnostics, result.failed), made
+
+
+def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bool, jobs: int, deliver) -> list:
+    """Each source in its own child process under the project's time and memory budget (budget.py); each result is
+    handed to `deliver` as soon as it is ready (so an interrupted build keeps the sources already done)."""
     from . import budget
 
     render = partial(build_source, config, formats=formats, strict=strict)
     if not files or not budget.available() or os.environ.get("PUBLISH_DEBUG"):
-        return [render(f) for f in files]  # in-process: tracebacks surface, no budget
+        return [deliver(render(f)) for f in files]  # in-process: tracebacks surface, no budget
     kinds = {"all"} | {"epub" if f == "epub" else "print" for f in formats if f != "html"}
     for module in [m for kind in sorted(kinds) for m in WARM[kind]] + [RENDERERS[f].split(":")[0] for f in formats]:
         importlib.import_module(module)  # once here, so that every forked child starts warm
     limits = budget.Budget(config.render_timeout, config.render_memory)
-    results = budget.run_all(render, files, limits, jobs)
-    return [_over_budget(config, f, r) if isinstance(r, budget.Exceeded) else r for f, r in zip(files, results)]
+
+    def done(index: int, result):
+        return deliver(_over_budget(config, files[index], result) if isinstance(result, budget.Exceeded) else result)
+
+    return budget.run_all(render, files, limits, jobs, done)
 
 
 def _over_budget(config: Config, path: Path, exceeded) -> SourceResult:

@@ -74,7 +74,7 @@ def processes_mentioning(marker: str) -> list[int]:
     (signal.SIGTERM, 0.8, 2, 143),  # while two children render
 ])
 def test_an_interrupted_build_leaves_whole_files_and_no_litter(tmp_path, signum, when, jobs, status):
-    root = seed_project(tmp_path / "project", copies=4)
+    root = seed_project(tmp_path / "project", copies=3)
     out = tmp_path / f"out-{signum.name}-{jobs}"
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1641772800"}
     env.pop("PUBLISH_DEBUG", None)
@@ -198,11 +198,18 @@ def test_a_render_over_its_time_budget_fails_alone(tmp_path, monkeypatch, capsys
 
 
 def test_a_render_over_its_memory_budget_fails_with_a_clear_error(tmp_path, monkeypatch, capsys):
-    budget_project(tmp_path, monkeypatch, "render_memory = 1\n")
+    """A 7000 × 7000 grey PNG (62 kB on disk) takes 49 MB to decode: over a 40 MB budget, within a 400 MB one."""
+    from PIL import Image
+
+    root = budget_project(tmp_path, monkeypatch, "render_memory = 40\n")
+    Image.new("L", (7000, 7000), 128).save(root / "source" / "big.png")
+    (root / "source" / "big.md").write_text("---\ntitle: Big\nauthor: A\n---\n\n![A grey square](big.png)\n", encoding="utf-8")
     assert main(["build", "--format", "html"]) == 1
     err = capsys.readouterr().err
-    assert err.strip() == ("source/pamphlet-0.md:1:1: error P152: rendering ran out of its memory budget of 1 MB "
-                           "(render_memory in [tool.publish])")
+    assert err.splitlines()[0] == "source/big.md:1:1: error P152: rendering ran out of its memory budget of 40 MB (render_memory in [tool.publish])"
+    assert sorted(p.name for p in (root / "dist").iterdir()) == ["manifest.json", "pamphlet-0.html"]
+    (root / "pyproject.toml").write_text("[tool.publish]\nrender_memory = 400\n", encoding="utf-8")
+    assert main(["build", "--format", "html", "source/big.md"]) == 0, capsys.readouterr().err
 
 
 def test_the_default_budget_lets_the_seed_build(tmp_path, monkeypatch, capsys):
