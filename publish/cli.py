@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
@@ -22,7 +24,30 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return USAGE_ERROR
-    return args.run(args)
+    with _terminate_as_exit():
+        try:
+            return args.run(args)
+        except KeyboardInterrupt:  # files in --out are whole (written aside, renamed); children are stopped
+            print("publish: interrupted", file=sys.stderr)
+            return 130
+
+
+@contextmanager
+def _terminate_as_exit():
+    """SIGTERM (CI cancelling a job) unwinds like Ctrl-C, so temporary files are removed and children stopped."""
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _parser() -> argparse.ArgumentParser:

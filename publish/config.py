@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +13,10 @@ from .errors import fail
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-SETTINGS = ("styles", "fonts", "templates", "press_icc", "signature", "paper_thickness", "raw_html", "theme")
+SETTINGS = ("styles", "fonts", "templates", "press_icc", "signature", "paper_thickness", "raw_html", "theme",
+            "allowed_hosts", "render_timeout", "render_memory")
 RAW_HTML = ("sanitise", "trusted")  # what happens to HTML written in a pamphlet's Markdown
+MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: later dates cannot be written in a PDF or an EPUB
 
 
 def _default_dir(name: str) -> Path:
@@ -34,12 +37,17 @@ class Config:
     paper_thickness: float = 0.1  # booklet creep compensation, mm per sheet (80 g/m² paper)
     raw_html: str = "sanitise"  # "trusted": raw HTML in the text is kept as written, scripts included
     theme: str = ""  # styles/themes/<theme>.css, laid over the design tokens
+    allowed_hosts: frozenset[str] = frozenset()  # hosts (or host:port) WeasyPrint may download from; none by default
+    render_timeout: float = 300.0  # seconds one source may take to render in every format
+    render_memory: int = 3072  # MB of address space one source's render may add
 
     def find(self, kind: str, name: str) -> Path:
         """The first `kind/name` (styles, fonts, templates) in the project, then the defaults."""
         for directory in self.dirs(kind):
             candidate = directory / name
             if candidate.is_file():
+                if not candidate.resolve().is_relative_to(directory.resolve()):  # a link out of the project
+                    raise fail(f"{kind}/{name}", "P150", f"refused to read {kind}/{name}: a symbolic link to a file outside the project")
                 return candidate
         raise fail(f"{kind}/{name}", "P130", f"no {kind} file named {name!r} in the project or the defaults")
 
@@ -63,8 +71,8 @@ def load_config(root: Path | str = ".") -> Config:
         dirs = (own, default) if own.is_dir() and own.resolve() != default.resolve() else (default,)
         search.append((kind, dirs))
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch and not epoch.isdigit():
-        raise fail("SOURCE_DATE_EPOCH", "P132", f"{epoch!r} is not a number of seconds")
+    if epoch and not (re.fullmatch(r"[0-9]{1,12}", epoch) and int(epoch) <= MAX_EPOCH):
+        raise fail("SOURCE_DATE_EPOCH", "P132", f"{epoch[:40]!r} is not a number of seconds since 1970 (up to the year 9999)")
     config = Config(
         root=root,
         search=tuple(search),
@@ -74,6 +82,9 @@ def load_config(root: Path | str = ".") -> Config:
         paper_thickness=_thickness(settings.get("paper_thickness", 0.1), pyproject),
         raw_html=_raw_html(settings.get("raw_html", "sanitise"), pyproject),
         theme=str(settings.get("theme", "")),
+        allowed_hosts=_hosts(settings.get("allowed_hosts", []), pyproject),
+        render_timeout=_positive(settings, "render_timeout", 300.0, pyproject),
+        render_memory=int(_positive(settings, "render_memory", 3072, pyproject)),
     )
     _check_theme(config, pyproject)
     return config
@@ -121,6 +132,19 @@ def _raw_html(value: object, pyproject: Path) -> str:
     if value in RAW_HTML:
         return value
     raise fail(str(pyproject), "P133", f"raw_html: {value!r} is neither \"sanitise\" nor \"trusted\"")
+
+
+def _hosts(value: object, pyproject: Path) -> frozenset[str]:
+    if isinstance(value, list) and all(isinstance(h, str) and re.fullmatch(r"[A-Za-z0-9.-]+(:\d+)?", h) for h in value):
+        return frozenset(h.lower() for h in value)
+    raise fail(str(pyproject), "P133", f"allowed_hosts: {value!r} is not a list of host names such as [\"example.org\"]")
+
+
+def _positive(settings: dict, key: str, default: float, pyproject: Path) -> float:
+    value = settings.get(key, default)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    raise fail(str(pyproject), "P133", f"{key}: {value!r} is not a positive number")
 
 
 def _tool_settings(pyproject: Path) -> dict:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Config
+from .errors import fail
 from .labels import human_date, labels_for
 from .markup import Document
 
@@ -16,9 +17,23 @@ from .markup import Document
 @lru_cache(maxsize=8)
 def _environment(template_dirs: tuple[Path, ...]):
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    from jinja2.loaders import split_template_path
+
+    class ConfinedLoader(FileSystemLoader):
+        """A template that is a symbolic link out of its folder is refused, not read (P150)."""
+
+        def get_source(self, environment, template):
+            for folder in template_dirs:
+                candidate = folder.joinpath(*split_template_path(template))
+                if candidate.is_file():
+                    if not candidate.resolve().is_relative_to(folder.resolve()):
+                        raise fail(f"templates/{template}", "P150",
+                                   f"refused to read templates/{template}: a symbolic link to a file outside the project")
+                    break
+            return super().get_source(environment, template)
 
     return Environment(
-        loader=FileSystemLoader([str(d) for d in template_dirs]),
+        loader=ConfinedLoader([str(d) for d in template_dirs]),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=False,

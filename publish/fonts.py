@@ -57,7 +57,7 @@ def project_font_names(config: Config) -> frozenset[str]:
 
     names = set()
     for directory in config.dirs("fonts"):
-        for path in sorted(directory.glob("*.[ot]tf")):
+        for path in sorted(p for p in directory.glob("*.[ot]tf") if p.resolve().is_relative_to(directory.resolve())):
             font_names = TTFont(path, lazy=True)["name"]
             names.update(normalised(font_names.getDebugName(i) or "") for i in (4, 6))
     return frozenset(names - {""})

@@ -54,6 +54,9 @@ ALLOWED_ATTRIBUTES = {
 }
 CELL_ALIGN = re.compile(r"(?:^|;)\s*text-align\s*:\s*(left|right|center|justify|start|end)\s*(?:;|$)", re.IGNORECASE)
 XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")  # no ":": a prefix would be unbound in the XHTML
+# Elements inside each other: WeasyPrint lays out recursively (about 240 levels of lists break it) and
+# libxml2 silently cuts a tree at 255, so anything deeper is refused (P111) rather than lost or crashed on.
+MAX_DEPTH = 100
 NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -209,12 +212,46 @@ def to_document(source: Source, raw_html: str = "sanitise") -> Document:
     """
     if raw_html not in RAW_HTML:
         raise ValueError(f"raw_html must be one of {', '.join(RAW_HTML)}, not {raw_html!r}")
+    _check_nesting(source)
+    try:
+        return _to_document(source, raw_html)
+    except RecursionError:  # Python-Markdown recurses per level of emphasis, list and quote
+        raise PublishError([Diagnostic(source.display, source.body_line, 1, "P111", "the text is nested too deeply to "
+                                       "convert (emphasis, lists or quotes inside each other thousands of times)")]) from None
+
+
+def _check_nesting(source: Source) -> None:
+    """Refuse quotes and lists nested beyond MAX_DEPTH before Markdown recurses into them (P111, at the line)."""
+    for number, line in enumerate(source.body.split("\n")):
+        marks = len(line) - len(line.lstrip(" \t>"))
+        quotes, indent = line[:marks].count(">"), len(line[:marks].replace(">", "").expandtabs(4))
+        if quotes > MAX_DEPTH or indent > 4 * MAX_DEPTH:
+            what = f"{quotes} levels of block quotes" if quotes > MAX_DEPTH else f"indented {indent} columns (lists nested that deep)"
+            raise PublishError([Diagnostic(source.display, source.body_line + number, 1, "P111",
+                                           f"{what}: text may be nested at most {MAX_DEPTH} levels deep")])
+
+
+def _check_depth(source: Source, tree: etree._Element) -> None:
+    """The converted text nested beyond MAX_DEPTH elements (raw HTML, or Markdown): P111 rather than a silent cut."""
+    deepest, stack = 0, [(tree, 0)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in element)
+    if deepest > MAX_DEPTH:
+        raise PublishError([Diagnostic(source.display, source.body_line, 1, "P111",
+                                       f"elements nested {deepest}{'+' if deepest >= 250 else ''} levels deep: "
+                                       f"text may be nested at most {MAX_DEPTH} levels deep")])
+
+
+def _to_document(source: Source, raw_html: str) -> Document:
     md = _markdown(source, raw_html=True)
     checker = SafetyCheck(md, source)
     md.treeprocessors.register(checker, "publish-links", 4)
     converted = md.convert(source.body)
     body = BodyCheck(source)
     tree = _parse(converted)
+    _check_depth(source, tree)
     body.images_in(tree)  # every image asked for, before sanitising would quietly drop a data: or file: src
     if raw_html == "sanitise":
         tree = _parse(sanitise(converted))

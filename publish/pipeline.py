@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import re
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from .config import Config, load_config
-from .dist import Artifact, Manifest, artifact_for, write_atomic
+from .dist import Artifact, Manifest, artifact_for, check_writable, write_atomic, write_set
 from .errors import Diagnostic, PublishError
 
 # format -> "module:function"; each renderer is imported only when its format is built.
@@ -23,6 +24,15 @@ RENDERERS = {
     "html": "publish.render.html:render_html",
 }
 FORMATS = tuple(RENDERERS)
+# What renders import, by format; the parent imports it before forking so that no child pays for it again
+# (or has to map it under its memory budget).
+WARM = {
+    "all": ("publish.markup", "publish.editions", "publish.images", "publish.fonts", "PIL.Image", "PIL.JpegImagePlugin",
+            "PIL.PngImagePlugin", "PIL.GifImagePlugin", "PIL.WebPImagePlugin", "fontTools.subset", "babel.dates", "slugify",
+            "csv", "pickle", "zoneinfo"),
+    "print": ("publish.render.weasy", "publish.preflight", "weasyprint", "weasyprint.text.fonts", "pypdf"),
+    "epub": ("publish.render.weasy", "weasyprint", "weasyprint.text.fonts", "ebooklib.epub", "pypdfium2"),
+}
 
 
 @dataclass(frozen=True)
@@ -56,20 +66,18 @@ def build(
     if shard:
         index, count = shard
         files = [f for n, f in enumerate(files) if n % count == index - 1]
-    results = _run(config, files, formats, strict, jobs)
     out_dir = _within(config, out)
-    artifacts: list[Artifact] = []
-    diagnostics: list[Diagnostic] = list(missing)
-    for result in results:
-        diagnostics.extend(result.diagnostics)
-        if result.failed:
-            continue
-        for output in result.outputs:
-            write_atomic(out_dir / output.filename, output.data)
-            artifacts.append(artifact_for(output.filename, output.format, result.source, result.lang, output.data, output.pages))
-    failed = tuple(r.source for r in results if r.failed) + tuple(d.path for d in missing)
-    manifest = Manifest(tuple(artifacts), tuple(diagnostics), failed)
-    write_atomic(out_dir / "manifest.json", manifest.to_json().encode("utf-8"))
+    check_writable(out_dir, str(out))  # before any rendering: a read-only --out fails at once
+    written = _run(config, files, formats, strict, jobs, partial(_write, out_dir, str(out)))  # as each source is done
+    artifacts: list[Artifact] = [a for result, made in written for a in made]
+    diagnostics: list[Diagnostic] = list(missing) + [d for result, _ in written for d in result.diagnostics]
+    failed = [d.path for d in missing] + [result.source for result, _ in written if result.failed]
+    manifest = Manifest(tuple(artifacts), tuple(diagnostics), tuple(failed))
+    try:
+        write_atomic(out_dir / "manifest.json", manifest.to_json().encode("utf-8"))
+    except OSError as exc:
+        problem = Diagnostic(str(Path(out) / "manifest.json"), 1, 1, "P160", f"cannot write: {exc.strerror or exc}")
+        manifest = Manifest(manifest.artifacts, manifest.diagnostics + (problem,), manifest.failed + (problem.path,))
     return manifest
 
 
@@ -94,9 +102,11 @@ def _discover(config: Config, paths: Iterable[str | Path] | None) -> tuple[list[
     from .sources import discover
 
     given = [Path(p) for p in (paths or ["source"])]
-    files, missing = discover([_within(config, p) for p in given])
+    files, missing, escaped = discover([_within(config, p) for p in given])
     named = {_within(config, p): p for p in given}
-    return files, [Diagnostic(str(named.get(m, m)), 1, 1, "P106", "no such source file or folder") for m in missing]
+    return files, [Diagnostic(str(named.get(m, m)), 1, 1, "P106", "no such source file or folder") for m in missing] + [
+        Diagnostic(e.relative_to(config.root).as_posix() if e.is_relative_to(config.root) else str(e), 1, 1, "P150", "refused to read it: a symbolic link to a file "
+                   "outside the folder of sources") for e in escaped]
 
 
 def _within(config: Config, path: str | Path) -> Path:
@@ -104,15 +114,47 @@ def _within(config: Config, path: str | Path) -> Path:
     return path if path.is_absolute() else config.root / path
 
 
-def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bool, jobs: int) -> list[SourceResult]:
-    if jobs > 1 and len(files) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(files))) as pool:
-            return list(pool.map(build_source, [config] * len(files), files, [formats] * len(files), [strict] * len(files)))
-    return [build_source(config, f, formats, strict) for f in files]
+def _write(out_dir: Path, shown: str, result: SourceResult) -> tuple[SourceResult, list[Artifact]]:
+    """Put one source's files in place, all of them or (a full disk) none; the result without its bytes."""
+    made = []
+    if not result.failed:
+        try:
+            write_set(out_dir, {o.filename: o.data for o in result.outputs})
+        except OSError as exc:
+            problem = Diagnostic(result.source, 1, 1, "P160", f"cannot write to {shown}: {exc.strerror or exc}")
+            return SourceResult(result.source, result.lang, (), result.diagnostics + (problem,), True), []
+        made = [artifact_for(o.filename, o.format, result.source, result.lang, o.data, o.pages) for o in result.outputs]
+    return SourceResult(result.source, result.lang, (), result.diagnostics, result.failed), made
+
+
+def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bool, jobs: int, deliver) -> list:
+    """Each source in its own child process under the project's time and memory budget (budget.py); each result is
+    handed to `deliver` as soon as it is ready (so an interrupted build keeps the sources already done)."""
+    from . import budget
+
+    render = partial(build_source, config, formats=formats, strict=strict)
+    if not files or not budget.available() or os.environ.get("PUBLISH_DEBUG"):
+        return [deliver(render(f)) for f in files]  # in-process: tracebacks surface, no budget
+    kinds = {"all"} | {"epub" if f == "epub" else "print" for f in formats if f != "html"}
+    for module in [m for kind in sorted(kinds) for m in WARM[kind]] + [RENDERERS[f].split(":")[0] for f in formats]:
+        importlib.import_module(module)  # once here, so that every forked child starts warm
+    limits = budget.Budget(config.render_timeout, config.render_memory)
+
+    def done(index: int, result):
+        return deliver(_over_budget(config, files[index], result) if isinstance(result, budget.Exceeded) else result)
+
+    return budget.run_all(render, files, limits, jobs, done)
+
+
+def _over_budget(config: Config, path: Path, exceeded) -> SourceResult:
+    code = {"time": "P151", "memory": "P152"}.get(exceeded.kind, "P153")
+    display = _display(config, path)
+    return SourceResult(display, "", (), (Diagnostic(display, 1, 1, code, exceeded.message),), True)
 
 
 def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: bool = False) -> SourceResult:
     """Render one source in every format; any error fails the whole source, so no partial set is written."""
+    from .fetch import FetchRefused
     from .markup import to_document
     from .render.printed import PrintLayout
     from .sources import load
@@ -126,6 +168,17 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
         outputs = tuple(_renderer(fmt)(config, document, layout) for fmt in formats)
     except PublishError as exc:
         return SourceResult(display, lang, (), exc.diagnostics, True)
+    except FetchRefused as exc:  # an EPUB or web edition file read (images, cover) refused as WeasyPrint's would be
+        return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P150", str(exc)),), True)
+    except MemoryError:  # over the render_memory budget: budget.py reports it as such
+        raise
+    except (ImportError, OSError) as exc:
+        if "failed to map segment" in str(exc) or getattr(exc, "errno", None) == errno.ENOMEM:
+            raise MemoryError(str(exc)) from None  # a library loaded under the budget
+        return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P900", f"internal error while rendering: "
+                                                           f"{type(exc).__name__}: {exc}"),), True)
+    except RecursionError:  # a layout nested deeper than the checks in markup foresaw
+        return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P111", "the text is nested too deeply to lay out"),), True)
     except Exception as exc:  # a renderer bug must not take the other sources down with it
         if os.environ.get("PUBLISH_DEBUG"):
             raise

@@ -14,6 +14,7 @@ from .errors import Diagnostic, PublishError, fail
 
 SLUG = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
 DATE = re.compile(r"^\d{4}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
+NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 
@@ -78,22 +79,24 @@ class Source:
         return self.path.parent
 
 
-def discover(paths: list[Path]) -> tuple[list[Path], list[Path]]:
-    """Expand PATH arguments into source files, sorted, and return the paths that do not exist."""
+def discover(paths: list[Path]) -> tuple[list[Path], list[Path], list[Path]]:
+    """Expand PATH arguments into source files, sorted; also the paths that do not exist, and the files found
+    in a folder that are symbolic links out of it (never read: a pull request could link to any file)."""
     found: list[Path] = []
     missing: list[Path] = []
+    escaped: list[Path] = []
     for path in paths:
         if path.is_file():
             found.append(path)
         elif (path / "index.md").is_file():
             found.append(path / "index.md")
         elif path.is_dir():
-            found.extend(sorted(path.glob("*.md")))
-            found.extend(sorted(p for p in path.glob("*/index.md")))
+            for file in sorted(path.glob("*.md")) + sorted(path.glob("*/index.md")):
+                (found if file.resolve().is_relative_to(path.resolve()) else escaped).append(file)
         else:
             missing.append(path)
     unique = sorted(dict.fromkeys(p.resolve() for p in found), key=str)
-    return unique, missing
+    return unique, missing, escaped
 
 
 def slug_of(path: Path) -> str:
@@ -106,11 +109,9 @@ def load(path: Path, display: str | None = None) -> Source:
     display = display or str(path)
     path = path.resolve()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, display)
     except FileNotFoundError:
         raise fail(display, "P106", "no such source file") from None
-    except UnicodeDecodeError as exc:
-        raise fail(display, "P107", f"not UTF-8 text (byte {exc.start})") from None
     slug = slug_of(path)
     if not SLUG.match(slug):
         raise fail(display, "P108", f"name {slug!r} is not a slug: use a-z, 0-9 and hyphens")
@@ -118,6 +119,18 @@ def load(path: Path, display: str | None = None) -> Source:
     data, lines = _parse_yaml(header, display)
     meta = _validate(data, lines, display, path.parent)
     return Source(path, display, slug, meta, body, body_line, lines)
+
+
+def read_text(path: Path, display: str) -> str:
+    """The file as UTF-8 text with LF line ends (CRLF and CR become LF, so they build the same bytes)."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = data.count(b"\n", 0, exc.start) + 1, exc.start - data.rfind(b"\n", 0, exc.start)
+        raise fail(display, "P107", f"not UTF-8 text: byte {exc.start} (0x{data[exc.start]:02x}) cannot be decoded; "
+                   "save the file as UTF-8", line, col) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _split(text: str, display: str) -> tuple[str, str, int]:
@@ -136,11 +149,13 @@ def _parse_yaml(header: str, display: str) -> tuple[dict, dict[str, int]]:
     try:
         node = yaml.compose(header, Loader=_Loader)
         data = yaml.load(header, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
-    except yaml.YAMLError as exc:
+    except yaml.YAMLError as exc:  # a !!python/… tag too: the safe loader knows no constructor for it
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
         problem = getattr(exc, "problem", None) or str(exc)
         raise fail(display, "P101", f"invalid YAML: {problem}", line, col) from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number; [[[[…]]]] thousands deep
+        raise fail(display, "P101", f"invalid YAML: {type(exc).__name__}: {str(exc)[:200]}", 2, 1) from None
     if data is None:
         data, node = {}, None
     if not isinstance(data, dict):
@@ -185,9 +200,11 @@ def _coerce(key: str, value: object, folder: Path) -> object:
         items = value if isinstance(value, list) else [value]
         if not items or not all(isinstance(i, str) and i.strip() for i in items):
             raise ValueError("expected a non-empty string or a list of strings")
+        for item in items:
+            _printable(item)
         return tuple(i.strip() for i in items)
     if key == "date":
-        text = str(value)
+        text = str(value) if isinstance(value, (str, int)) else repr(type(value).__name__)
         if isinstance(value, bool) or not DATE.match(text) or not _real_day(text):
             raise ValueError(f"{text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
         return text
@@ -195,7 +212,7 @@ def _coerce(key: str, value: object, folder: Path) -> object:
         value = str(value)  # title: 1984
     if not isinstance(value, str) or not value.strip():
         raise ValueError("expected a non-empty string")
-    value = value.strip()
+    value = _printable(value.strip())
     if key == "lang" and not LANG.match(value):
         raise ValueError(f"{value!r} is not a BCP 47 language tag such as en, es, ru or kk")
     if key == "source_url" and not re.match(r"^https?://[^\s<>\"]+$", value):
@@ -203,6 +220,14 @@ def _coerce(key: str, value: object, folder: Path) -> object:
     if key in FILE_KEYS:
         check_image(value, folder)
     return value
+
+
+def _printable(text: str) -> str:
+    """A control character (a backspace pasted from a word processor) cannot be set in XHTML or a PDF: say which."""
+    bad = NOT_XML_CHAR.search(text)
+    if bad:
+        raise ValueError(f"contains the control character U+{ord(bad.group()):04X}, which no edition can show")
+    return text
 
 
 def _real_day(text: str) -> bool:
@@ -214,9 +239,15 @@ def _real_day(text: str) -> bool:
 
 def check_image(reference: str, folder: Path) -> Path:
     """check_local_file, for a file that must be an image every edition can carry."""
+    from .images import check_image_file
+
     path = check_local_file(reference, folder)
     if path.suffix.lower() not in IMAGE_TYPES:
         raise ValueError(f"{reference!r} is not an image ({', '.join(sorted(IMAGE_TYPES))})")
+    try:
+        check_image_file(path)
+    except ValueError as exc:
+        raise ValueError(f"{reference!r} {exc}") from None
     return path
 
 
@@ -227,6 +258,8 @@ def check_local_file(reference: str, folder: Path) -> Path:
     target = (folder / unquote(reference)).resolve()  # a Markdown link may write a space as %20
     if not target.is_relative_to(folder.resolve()):
         raise ValueError(f"{reference!r} points outside the source's folder")
+    if target.exists() and not target.is_file():
+        raise ValueError(f"{reference!r} is not a regular file")
     if not target.is_file():
         raise ValueError(f"file {reference!r} not found")
     return target

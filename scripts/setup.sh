@@ -8,7 +8,7 @@ purpose=${1:-build}
 
 debs=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 if [ "$purpose" = test ]; then
-  debs+=(poppler-utils chromium)
+  debs+=(poppler-utils chromium faketime)  # faketime: the reproducibility test builds three years later too
   command -v java >/dev/null || debs+=(default-jre-headless)
   command -v npm >/dev/null || debs+=(nodejs npm)
 fi

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from publish.errors import PublishError
-from publish.fetch import FetchRefused, local_path, weasyprint_fetcher
+from publish.fetch import FetchRefused, FetchStopped, local_path, weasyprint_fetcher
 from publish.markup import to_document
 from publish.pipeline import build
 from publish.sources import load
@@ -354,8 +354,9 @@ def test_fetch_refuses_a_symlink_out_of_the_allowed_folders(allowed, tmp_path):
         local_path((allowed / "styles" / "link.css").as_uri(), (allowed,))
 
 
-def test_fetch_refuses_a_missing_file(allowed):
-    with pytest.raises(FetchRefused):
+def test_fetch_reports_a_missing_file_as_missing_not_refused(allowed):
+    """Missing is a WeasyPrint warning (R200) like any missing file; refused is an error (P150)."""
+    with pytest.raises(FileNotFoundError):
         local_path((allowed / "styles" / "absent.css").as_uri(), (allowed,))
 
 
@@ -369,9 +370,10 @@ def test_fetch_reads_files_inside_the_allowed_folders(allowed, tmp_path):
 
 
 def test_weasyprint_fetcher_refuses_the_network_and_passes_data_urls(allowed):
+    """A refusal stops WeasyPrint (a BaseException, which it does not turn into a warning) and is logged for the source."""
     fetcher = weasyprint_fetcher((allowed,))
-    with pytest.raises(FetchRefused):
-        fetcher.fetch("https://example.org/tracker.png")
-    with pytest.raises(FetchRefused):
-        fetcher.fetch("file:///etc/hostname")
-    assert fetcher.fetch("data:text/plain,hi") is not None
+    for url in ("https://example.org/tracker.png", "file:///etc/hostname"):
+        with pytest.raises(FetchStopped, match="refused to load"):
+            fetcher.fetch(url)
+    assert fetcher.fetch("data:text/plain,hi").read() == b"hi"
+    assert fetcher.fetch((allowed / "styles" / "base.css").as_uri()).read() == b"p {}"

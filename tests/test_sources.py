@@ -330,7 +330,9 @@ def test_missing_file_is_p106(folder):
 def test_valid_source_is_coerced(folder):
     images = folder / "images"
     images.mkdir()
-    (images / "rally.jpg").write_bytes(b"\xff\xd8\xff")
+    from PIL import Image
+
+    Image.new("RGB", (4, 3), (200, 30, 30)).save(images / "rally.jpg")  # a real JPEG: images are decoded when checked
     text = (
         "---\n"
         "title: Socialist Movement of Kazakhstan calls for international solidarity\n"

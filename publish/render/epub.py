@@ -14,6 +14,7 @@ from markupsafe import Markup
 from .. import chapters, notes
 from ..config import Config
 from ..editions import modified, render, stylesheet
+from ..fetch import read_file
 from ..fonts import characters, faces_for, font_face_css, font_path, subset
 from ..labels import labels_for
 from ..markup import Document
@@ -52,7 +53,7 @@ def render_epub(config: Config, document: Document, layout: PrintLayout) -> Outp
     _add_style(book, config, document, characters(cover_page, *parts.values()))
     for asset in {asset.path: asset for asset in document.assets}.values():
         name = images[asset.href]
-        book.add_item(epub.EpubItem(uid=_id(name), file_name=name, media_type=_media_type(name), content=asset.path.read_bytes()))
+        book.add_item(epub.EpubItem(uid=_id(name), file_name=name, media_type=_media_type(name), content=read_file(asset.path, (document.source.folder,), asset.href)))
     cover = epub.EpubItem(uid="cover-image", file_name=cover_name, media_type=_media_type(cover_name), content=cover_data)
     cover.properties = ["cover-image"]
     book.add_item(cover)
@@ -196,7 +197,8 @@ def _cover(document: Document, laid_out) -> tuple[str, bytes]:
     """The front matter's cover image, or the print edition's first page drawn as one."""
     meta = document.meta
     if meta.cover:
-        return "cover" + Path(meta.cover).suffix.lower(), check_image(meta.cover, document.source.folder).read_bytes()
+        folder = document.source.folder
+        return "cover" + Path(meta.cover).suffix.lower(), read_file(check_image(meta.cover, folder), (folder,), meta.cover)
     return "cover.png", cover_from_first_page(laid_out)
 
 

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from .. import notes
 from ..config import Config
 from ..editions import render, stylesheet
+from ..fetch import read_file
 from ..fonts import characters, faces_for, font_face_css, font_path, subset
 from ..markup import Document
 from ..sources import IMAGE_TYPES
@@ -30,7 +31,7 @@ def render_html(config: Config, document: Document, layout: object) -> Output:
     page = render(config, "web.html.j2", document, body=body, css=Markup(css.replace("</", "<\\/")))
     for asset in document.assets:
         kind = IMAGE_TYPES[asset.path.suffix.lower()]
-        page = page.replace(f'src="{escape(asset.href)}"', f'src="{_data_uri(kind, asset.path.read_bytes())}"')
+        page = page.replace(f'src="{escape(asset.href)}"', f'src="{_data_uri(kind, read_file(asset.path, (document.source.folder,), asset.href))}"')
     return Output("html", f"{document.source.slug}.html", page.encode("utf-8"))
 
 

@@ -8,8 +8,8 @@ from contextlib import contextmanager
 
 from ..config import Config
 from ..editions import stylesheet
-from ..errors import Diagnostic
-from ..fetch import weasyprint_fetcher
+from ..errors import Diagnostic, PublishError
+from ..fetch import SOURCE_URL, FetchRefused, FetchStopped, weasyprint_fetcher
 from ..fonts import FACES, font_face_css, font_path
 from ..markup import Document
 
@@ -25,17 +25,38 @@ class _Collect(logging.Handler):
 
 @contextmanager
 def captured_logs(document: Document) -> Iterator[list[Diagnostic]]:
-    """Turn WeasyPrint's warnings and errors into diagnostics naming the source."""
+    """Turn WeasyPrint's warnings into diagnostics naming the source; a refused fetch fails the source (P150)."""
     found: list[Diagnostic] = []
-    handler = _Collect()
-    logger = logging.getLogger("weasyprint")
+    handler, refusals = _Collect(), _Collect()
+    logger, fetches = logging.getLogger("weasyprint"), logging.getLogger("publish.fetch")
     logger.addHandler(handler)
+    fetches.addHandler(refusals)
     try:
         yield found
+    except FetchStopped:
+        if not refusals.records:
+            raise
     finally:
         logger.removeHandler(handler)
+        fetches.removeHandler(refusals)
         for record in handler.records:
             found.append(Diagnostic(document.source.display, 1, 1, "R200", record.getMessage(), "warning"))
+    refused = [r.refused for r in refusals.records if isinstance(getattr(r, "refused", None), FetchRefused)]
+    if refused:
+        raise PublishError(dict.fromkeys(refusal(document, exc) for exc in refused))
+
+
+def refusal(document: Document, exc: FetchRefused) -> Diagnostic:
+    """P150 naming the source and the reference, at the line that writes it when the body does."""
+    line, col = document.source.body_line, 1
+    url = exc.url
+    tail = url.rstrip("/").rsplit("/", 1)[-1]
+    for number, text in enumerate(document.source.body.splitlines()):
+        at = next((text.find(n) for n in (url, tail) if n and text.find(n) >= 0), -1)
+        if at >= 0:
+            line, col = document.source.body_line + number, at + 1
+            break
+    return Diagnostic(document.source.display, line, col, "P150", str(exc))
 
 
 def render_document(config: Config, document: Document, html: str, sheets: tuple[str, ...], extra_css: str = "", **options):
@@ -48,11 +69,11 @@ def render_document(config: Config, document: Document, html: str, sheets: tuple
     allowed = (document.source.folder, *config.dirs("fonts"), *config.dirs("styles"))
     if config.press_icc:
         allowed += (config.press_icc,)
-    fetcher = weasyprint_fetcher(allowed)
+    fetcher = weasyprint_fetcher(allowed, config.allowed_hosts, document.source.folder)
     fonts, profiles = FontConfiguration(), {}  # shared by the stylesheet and the layout, like the fonts
     urls = {face.file: font_path(config, face).resolve().as_uri() for face in FACES}
     css = CSS(string=font_face_css(urls) + stylesheet(config, *sheets) + extra_css, font_config=fonts,
               color_profiles=profiles, url_fetcher=fetcher)
-    base_url = document.source.folder.as_uri() + "/"
+    base_url = SOURCE_URL  # not the real folder: its path would reach the PDF (see fetch.SOURCE_URL)
     return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
         stylesheets=[css], font_config=fonts, color_profiles=profiles, **options)

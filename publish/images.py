@@ -1,0 +1,96 @@
+"""Is an image file one every edition can carry? Not empty, not truncated, not a bomb, not a disguised other file."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+MAX_IMAGE_BYTES = 40 * 1024 * 1024  # a 300 ppi A4 photo is a few MB
+MAX_IMAGE_PIXELS = 50_000_000  # an A3 page at 300 ppi is 17.4 million
+RASTER = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".gif": "GIF", ".webp": "WEBP"}
+SVG_NS = "{http://www.w3.org/2000/svg}"
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+
+def check_image_file(path: Path) -> None:
+    """Raise ValueError saying what is wrong with the image at `path` (checked once per file version)."""
+    info = path.stat()
+    problem = _problem(path, info.st_size, info.st_mtime_ns)
+    if problem:
+        raise ValueError(problem)
+
+
+@lru_cache(maxsize=256)
+def _problem(path: Path, size: int, mtime: int) -> str | None:
+    if size == 0:
+        return "is empty (0 bytes)"
+    if size > MAX_IMAGE_BYTES:
+        return f"is {size:,} bytes; an image may have at most {MAX_IMAGE_BYTES:,}"
+    suffix = path.suffix.lower()
+    return _svg_problem(path) if suffix == ".svg" else _raster_problem(path, RASTER[suffix])
+
+
+def _raster_problem(path: Path, expected: str) -> str | None:
+    """Open with the decoder its name promises only, check the size before decoding, then decode it all."""
+    from PIL import Image, ImageFile, UnidentifiedImageError
+
+    lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False  # WeasyPrint sets it True
+    try:
+        return _decode(path, expected, Image, UnidentifiedImageError)
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
+
+
+def _decode(path: Path, expected: str, Image, UnidentifiedImageError) -> str | None:  # noqa: N803 - the PIL names
+    too_big = f"pixels; an image may have at most {MAX_IMAGE_PIXELS:,} (a decompression bomb?)"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the size is checked below, before decoding
+            with Image.open(path, formats=[expected]) as image:
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    return f"is {width}×{height} = {width * height:,} {too_big}"
+                if expected == "JPEG":
+                    image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))  # reads every byte, decodes less
+                image.load()
+    except Image.DecompressionBombError as exc:  # Pillow's own limit, past twice its default: refused before ours
+        pixels = re.search(r"\((\d+) pixels\)", str(exc))
+        return f"has {int(pixels.group(1)):,} {too_big}" if pixels else f"has too many {too_big}"
+    except UnidentifiedImageError:
+        return f"is not a {expected} image, as its name says"
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # Pillow's words for truncated and corrupt data
+        return f"is truncated or damaged ({exc})"
+    return None
+
+
+def _svg_problem(path: Path) -> str | None:
+    """Well-formed SVG that draws by itself: no script, no event handler, no other file or URL."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(path.read_bytes(), parser)
+    except etree.XMLSyntaxError as exc:
+        return f"is not well-formed SVG ({exc})"
+    if root.tag != f"{SVG_NS}svg":
+        return "is not an SVG image"
+    if root.getroottree().docinfo.internalDTD is not None:
+        return "declares a DOCTYPE of its own (entities can make it explode)"
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag in (f"{SVG_NS}script", f"{SVG_NS}foreignObject"):
+            return f"holds a <{etree.QName(element).localname}>"
+        for name, value in element.attrib.items():
+            if etree.QName(name).localname.lower().startswith("on"):
+                return f"has an event handler ({etree.QName(name).localname})"
+            if name in ("href", XLINK_HREF) and not value.strip().startswith(("#", "data:")):
+                return f"refers to another file or URL ({value!r}); an SVG image must be self-contained"
+        text = (element.text or "") + element.get("style", "")
+        if "url(" in text.replace(" ", "") and any(not u.lstrip(" '\"").startswith("#") for u in text.split("url(")[1:]):
+            return "loads another file or URL through a style url()"
+        if "@import" in text:
+            return "imports a stylesheet"
+    return None
