@@ -25,7 +25,7 @@ from publish.markup import to_document
 from publish.render.epub import render_epub
 from publish.render.html import render_html
 from publish.render.pdf import render_pdf
-from publish.render.weasy import PrintLayout
+from publish.render.printed import PrintLayout
 from publish.sources import ALLOWED, load
 
 SCALARS = st.one_of(
