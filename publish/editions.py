@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import Config
-from .errors import fail
+from .errors import PublishError, fail
 from .labels import human_date, labels_for
 from .markup import Document
 
@@ -39,6 +39,18 @@ def _environment(template_dirs: tuple[Path, ...]):
         trim_blocks=False,
         keep_trailing_newline=True,
     )
+
+
+def warm_templates(config: Config) -> None:
+    """Compile every edition template now (forked renders then find them compiled); missing ones fail later, as before."""
+    from jinja2 import TemplateError
+
+    environment = _environment(config.dirs("templates"))
+    for name in environment.list_templates(filter_func=lambda n: n.endswith(".j2")):
+        try:
+            environment.get_template(name)
+        except (TemplateError, PublishError):
+            pass
 
 
 def render(config: Config, template: str, document: Document, **extra: object) -> str:

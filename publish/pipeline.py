@@ -83,18 +83,30 @@ def build(
 
 def check(paths: Iterable[str | Path] | None = None, *, root: str | Path = ".", out: str | Path = "dist") -> list[Diagnostic]:
     """Lint sources without rendering (front matter, Markdown, links, images), then validate what is built in `out`."""
-    from .markup import to_document
-    from .sources import load
+    from . import budget
     from .validate import validate_outputs
 
     config = load_config(root)
     files, problems = _discover(config, paths)
-    for path in files:
-        try:
-            problems.extend(to_document(load(path, _display(config, path)), config.raw_html).warnings)
-        except PublishError as exc:
-            problems.extend(exc.diagnostics)
-    return problems + validate_outputs(_within(config, out), str(out), config)
+    lint = partial(_lint, config)
+    if files and budget.available() and not os.environ.get("PUBLISH_DEBUG"):  # pathological Markdown is bounded here too
+        importlib.import_module("publish.markup")
+        limits = budget.Budget(config.render_timeout, config.render_memory)
+        found = budget.run_all(lint, files, limits, done=lambda i, r: _over_budget(config, files[i], r).diagnostics
+                               if isinstance(r, budget.Exceeded) else r)
+    else:
+        found = [lint(f) for f in files]
+    return problems + [d for diagnostics in found for d in diagnostics] + validate_outputs(_within(config, out), str(out), config)
+
+
+def _lint(config: Config, path: Path) -> list[Diagnostic]:
+    from .markup import to_document
+    from .sources import load
+
+    try:
+        return list(to_document(load(path, _display(config, path)), config.raw_html).warnings)
+    except PublishError as exc:
+        return list(exc.diagnostics)
 
 
 def _discover(config: Config, paths: Iterable[str | Path] | None) -> tuple[list[Path], list[Diagnostic]]:
@@ -105,8 +117,8 @@ def _discover(config: Config, paths: Iterable[str | Path] | None) -> tuple[list[
     files, missing, escaped = discover([_within(config, p) for p in given])
     named = {_within(config, p): p for p in given}
     return files, [Diagnostic(str(named.get(m, m)), 1, 1, "P106", "no such source file or folder") for m in missing] + [
-        Diagnostic(e.relative_to(config.root).as_posix() if e.is_relative_to(config.root) else str(e), 1, 1, "P150", "refused to read it: a symbolic link to a file "
-                   "outside the folder of sources") for e in escaped]
+        Diagnostic(e.relative_to(config.root).as_posix() if e.is_relative_to(config.root) else str(e), 1, 1, "P150",
+                   "refused to read it: a symbolic link to a file outside the folder of sources") for e in escaped]
 
 
 def _within(config: Config, path: str | Path) -> Path:
@@ -135,15 +147,32 @@ def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bo
     render = partial(build_source, config, formats=formats, strict=strict)
     if not files or not budget.available() or os.environ.get("PUBLISH_DEBUG"):
         return [deliver(render(f)) for f in files]  # in-process: tracebacks surface, no budget
-    kinds = {"all"} | {"epub" if f == "epub" else "print" for f in formats if f != "html"}
-    for module in [m for kind in sorted(kinds) for m in WARM[kind]] + [RENDERERS[f].split(":")[0] for f in formats]:
-        importlib.import_module(module)  # once here, so that every forked child starts warm
+    _warm_up(config, formats)
     limits = budget.Budget(config.render_timeout, config.render_memory)
 
     def done(index: int, result):
         return deliver(_over_budget(config, files[index], result) if isinstance(result, budget.Exceeded) else result)
 
     return budget.run_all(render, files, limits, jobs, done)
+
+
+def _warm_up(config: Config, formats: tuple[str, ...]) -> None:
+    """Import what the renders need, compile the templates and lay out one word, once per process: every child is
+    forked from here and starts warm (cffi parses WeasyPrint's C types on first use: 0.1 s a child otherwise)."""
+    from .editions import warm_templates
+
+    kinds = {"all"} | {"epub" if f == "epub" else "print" for f in formats if f != "html"}
+    for module in [m for kind in sorted(kinds) for m in WARM[kind]] + [RENDERERS[f].split(":")[0] for f in formats]:
+        importlib.import_module(module)
+    warm_templates(config)
+    if kinds - {"all"} and "weasyprint" not in _WARMED:
+        from weasyprint import HTML
+
+        HTML(string="<p>warm</p>").render().write_pdf()
+        _WARMED.add("weasyprint")
+
+
+_WARMED: set[str] = set()
 
 
 def _over_budget(config: Config, path: Path, exceeded) -> SourceResult:

@@ -181,6 +181,8 @@ CASES = [
     Case("front-matter-only", raw=b"---\ntitle: T\nauthor: A\n---\n"),
     Case("bom-crlf-no-heading", raw=b"\xef\xbb\xbf---\r\ntitle: T\r\nauthor: A\r\n---\r\n\r\nJust a paragraph.\r\n"),
     # --- images that are not what they claim -----------------------------------------------------------------
+    Case("image-missing", "![x](images/absent.png)\n", code="P105", says="file 'images/absent.png' not found", line=5),
+    Case("front-cover-missing", head="cover: absent.jpg\n", code="P104", says="file 'absent.jpg' not found", line=4),
     Case("image-empty", "![x](e.png)\n", files={"source/e.png": b""}, code="P105", says="'e.png' is empty", line=5),
     Case("image-truncated", "![x](t.png)\n", files={"source/t.png": noise()[:3000]}, code="P105",
          says="'t.png' is truncated", line=5),

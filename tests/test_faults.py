@@ -242,3 +242,15 @@ def test_a_child_that_crashes_or_hangs_is_reported_not_fatal():
     [hung, fine] = budget.run_all(lambda item: _sleep(item) if item == "hang" else item, ["hang", "fine"], limits, jobs=2)
     assert hung.kind == "time" and fine == "fine"
     assert time.monotonic() - started < 5
+
+
+def test_check_lints_under_the_same_budget(tmp_path, monkeypatch, capsys):
+    root = budget_project(tmp_path, monkeypatch, "render_timeout = 2\n")
+    (root / "source" / "slow.md").write_text("---\ntitle: Slow\nauthor: A\n---\n\n" + "[" * 40000 + "\n", encoding="utf-8")
+    (root / "source" / "bad.md").write_text("---\ntitle: Bad\nauthor: A\ncolour: red\n---\n\nText.\n", encoding="utf-8")
+    started = time.monotonic()
+    assert main(["check", "source/slow.md", "source/bad.md"]) == 1
+    assert time.monotonic() - started < 10
+    err = capsys.readouterr().err
+    assert "source/slow.md:1:1: error P151: rendering took longer than its budget of 2 s" in err
+    assert "source/bad.md:4:1: error P102: unknown key 'colour'" in err

@@ -377,3 +377,37 @@ def test_weasyprint_fetcher_refuses_the_network_and_passes_data_urls(allowed):
             fetcher.fetch(url)
     assert fetcher.fetch("data:text/plain,hi").read() == b"hi"
     assert fetcher.fetch((allowed / "styles" / "base.css").as_uri()).read() == b"p {}"
+
+
+# --- what the EPUB and the web edition read: the same rules ----------------------------------------------
+
+
+def test_read_file_reads_a_regular_file_inside(allowed):
+    from publish.fetch import read_file
+
+    assert read_file(allowed / "styles" / "base.css", (allowed,)) == b"p {}"
+
+
+def test_read_file_refuses_a_link_out_a_fifo_and_a_file_too_large(allowed, tmp_path):
+    import os
+
+    from publish.fetch import read_file
+
+    (tmp_path / "secret.png").write_bytes(b"secret")
+    (allowed / "styles" / "link.png").symlink_to(tmp_path / "secret.png")
+    os.mkfifo(allowed / "styles" / "pipe.png")  # a naive read would wait for a writer for ever
+    (allowed / "styles" / "big.png").write_bytes(b"\0" * 2048)
+    with pytest.raises(FetchRefused, match="symbolic link to a file outside"):
+        read_file(allowed / "styles" / "link.png", (allowed,))
+    with pytest.raises(FetchRefused, match="not a regular file"):
+        read_file(allowed / "styles" / "pipe.png", (allowed,))
+    with pytest.raises(FetchRefused, match="larger than"):
+        read_file(allowed / "styles" / "big.png", (allowed,), limit=1024)
+    with pytest.raises(FetchRefused, match="outside the project"):
+        read_file(tmp_path / "secret.png", (allowed,))
+
+
+def test_fetch_refuses_devices_and_names_them(allowed):
+    for url in ("file:///dev/zero", "file:///dev/stdin", "file:///proc/self/environ"):
+        with pytest.raises(FetchRefused, match="device or process file"):
+            local_path(url, (allowed,))
