@@ -30,8 +30,8 @@ WARM = {
     "all": ("publish.markup", "publish.editions", "publish.images", "publish.fonts", "PIL.Image", "PIL.JpegImagePlugin",
             "PIL.PngImagePlugin", "PIL.GifImagePlugin", "PIL.WebPImagePlugin", "fontTools.subset", "babel.dates", "slugify",
             "csv", "pickle", "zoneinfo"),
-    "print": ("publish.render.weasy", "publish.preflight", "weasyprint", "weasyprint.text.fonts", "pypdf"),
-    "epub": ("publish.render.weasy", "weasyprint", "weasyprint.text.fonts", "ebooklib.epub", "pypdfium2"),
+    "print": ("publish.render.printed", "publish.preflight", "weasyprint", "weasyprint.text.fonts", "pypdf", "pyphen", "segno"),
+    "epub": ("publish.render.printed", "weasyprint", "weasyprint.text.fonts", "ebooklib.epub", "pypdfium2", "pyphen", "segno"),
 }
 
 

@@ -112,16 +112,10 @@ def fixed_epoch(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1641772800")
 
 
-@settings(FAST, max_examples=12)
+@settings(FAST, max_examples=15)
 @given(front=FRONT, body=BODY, raw_html=st.sampled_from(["sanitise", "trusted"]))
 def test_any_body_and_front_matter_text_give_an_epub_and_a_web_page_or_a_clean_error(front, body, raw_html):
     outputs(front, body, raw_html, ("html", "epub"))  # the EPUB lays out the print edition too (page list, cover)
-
-
-@FAST
-@given(front=FRONT, body=BODY, raw_html=st.sampled_from(["sanitise", "trusted"]))
-def test_any_body_and_front_matter_text_give_a_web_page_or_a_clean_error(front, body, raw_html):
-    outputs(front, body, raw_html, ("html",))
 
 
 @FAST
