@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import wait
+from pathlib import Path
 from typing import Any
 
 from .dist import signals_held
@@ -35,6 +39,19 @@ class Exceeded:
 
     kind: str
     message: str
+
+
+@contextmanager
+def scratch() -> Iterator[Path]:
+    """A temporary folder for the renders (WeasyPrint writes each font there), removed afterwards: children end with
+    os._exit, which runs no finaliser, and one killed over its budget cleans nothing up."""
+    folder = Path(tempfile.mkdtemp(prefix="publish-render-"))
+    before, tempfile.tempdir = tempfile.tempdir, str(folder)
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = before
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def available() -> bool:

@@ -146,14 +146,16 @@ def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bo
 
     render = partial(build_source, config, formats=formats, strict=strict)
     if not files or not budget.available() or os.environ.get("PUBLISH_DEBUG"):
-        return [deliver(render(f)) for f in files]  # in-process: tracebacks surface, no budget
+        with budget.scratch():
+            return [deliver(render(f)) for f in files]  # in-process: tracebacks surface, no budget
     _warm_up(config, formats)
     limits = budget.Budget(config.render_timeout, config.render_memory)
 
     def done(index: int, result):
         return deliver(_over_budget(config, files[index], result) if isinstance(result, budget.Exceeded) else result)
 
-    return budget.run_all(render, files, limits, jobs, done)
+    with budget.scratch():  # set before forking: every child's temporary files go there
+        return budget.run_all(render, files, limits, jobs, done)
 
 
 def _warm_up(config: Config, formats: tuple[str, ...]) -> None:

@@ -76,7 +76,9 @@ def processes_mentioning(marker: str) -> list[int]:
 def test_an_interrupted_build_leaves_whole_files_and_no_litter(tmp_path, signum, when, jobs, status):
     root = seed_project(tmp_path / "project", copies=3)
     out = tmp_path / f"out-{signum.name}-{jobs}"
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "1641772800"}
+    scratch = tmp_path / "tmp"  # the build's temporary files (WeasyPrint's fonts): none may outlive it
+    scratch.mkdir()
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1641772800", "TMPDIR": str(scratch)}
     env.pop("PUBLISH_DEBUG", None)
     build = subprocess.Popen([sys.executable, "-m", "publish", "build", "--out", str(out), "--jobs", str(jobs)],
                              cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -98,6 +100,7 @@ def test_an_interrupted_build_leaves_whole_files_and_no_litter(tmp_path, signum,
         assert {f"{stem}.{ext}" for ext in ("pdf", "press.pdf", "booklet.pdf", "epub", "html")} <= set(names), names
     time.sleep(0.2)
     assert processes_mentioning(str(out)) == [], "a render process outlived the build"
+    assert list(scratch.iterdir()) == [], "temporary files outlived the build"
 
 
 # --- read-only and full output folders -----------------------------------------------------------------
@@ -212,9 +215,15 @@ def test_a_render_over_its_memory_budget_fails_with_a_clear_error(tmp_path, monk
     assert main(["build", "--format", "html", "source/big.md"]) == 0, capsys.readouterr().err
 
 
-def test_the_default_budget_lets_the_seed_build(tmp_path, monkeypatch, capsys):
+def test_the_default_budget_lets_the_seed_build_and_leaves_no_temporary_file(tmp_path, monkeypatch, capsys):
+    import tempfile
+
     budget_project(tmp_path, monkeypatch, "render_timeout = 120\nrender_memory = 3072\n")
-    assert main(["build", "--format", "pdf,html"]) == 0, capsys.readouterr().err
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    assert main(["build", "--format", "pdf,epub,html", "--jobs", "2"]) == 0, capsys.readouterr().err
+    assert list(scratch.iterdir()) == []  # children end with os._exit: WeasyPrint's font folders are removed for them
 
 
 @pytest.mark.parametrize("setting", ["render_timeout = 0", "render_memory = -5", 'render_timeout = "fast"', "render_memory = true"])
