@@ -100,9 +100,10 @@ def resolve_tokens(css: str) -> str:
 
     E-readers (Kobo's, Kindle's) ignore custom properties; plain values work everywhere."""
     tokens: dict[str, str] = {}
-    for block in TOKEN_BLOCK.finditer(_without_comments(css)):
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    for block in TOKEN_BLOCK.finditer(css):
         tokens.update(TOKEN.findall(block.group(1)))
-    css = TOKEN_BLOCK.sub("", _without_comments(css))
+    css = TOKEN_BLOCK.sub("", css)
     for _ in range(8):  # tokens may name tokens
         resolved = VAR.sub(lambda m: tokens.get(m.group(1), m.group(2) or m.group(0)), css)
         if resolved == css:
@@ -110,6 +111,3 @@ def resolve_tokens(css: str) -> str:
         css = resolved
     return css
 
-
-def _without_comments(css: str) -> str:
-    return re.sub(r"/\*.*?\*/", "", css, flags=re.S)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import count
 
-from .xhtml import BLOCKS, element
+from .xhtml import BLOCKS, element, local_name
 
 KEEP_INSIDE = frozenset({"li", "td", "th", "dt", "dd", "figcaption", "caption"})
 LIST_PARENTS = frozenset({"ol", "ul", "dl", "table", "thead", "tbody", "tfoot", "tr"})
@@ -30,7 +31,7 @@ def page_lines(laid_out) -> list[list[str]]:
     """The text of each line in each page's main flow, from a WeasyPrint Document."""
     from weasyprint.formatting_structure import boxes
 
-    images = iter(range(1_000_000))
+    images = count()
 
     def lines(box, out: list[str]) -> None:
         if "print-only" in (getattr(box, "element", None) is not None and box.element.get("class") or ""):
@@ -99,11 +100,11 @@ def _text_stream(parts):
     """Every text node in reading order, and the text without spaces, case-folded, mapped back to them."""
     chunks: list[tuple[str, object, str, str]] = []
 
-    images = iter(range(1_000_000))
+    images = count()
 
     def walk(file: str, node) -> None:
         if node.tag != "{http://www.w3.org/1999/xhtml}head" and node.get("role") not in NOT_IN_PRINT_FLOW:
-            if _local(node) == "img":
+            if local_name(node) == "img":
                 chunks.append((file, node, "before", _image_token(next(images))))
             if node.text:
                 chunks.append((file, node, "text", node.text))
@@ -159,7 +160,7 @@ def _insert(node, kind: str, offset: int, markers: list) -> None:
     text = (node.text if kind == "text" else node.tail) or ""
     if kind == "before" or (kind == "text" and not text[:offset].strip()):
         start = _block_start(node)
-        if _local(start.getparent()) not in LIST_PARENTS and (_local(start) in BLOCKS or start is node and kind == "before"):
+        if local_name(start.getparent()) not in LIST_PARENTS and (local_name(start) in BLOCKS or start is node and kind == "before"):
             for marker in markers:
                 start.addprevious(marker)
             return
@@ -177,13 +178,9 @@ def _insert(node, kind: str, offset: int, markers: list) -> None:
 
 def _block_start(node):
     """Climb from an element whose content starts at a page to the outermost element that starts there too."""
-    while _local(node) not in KEEP_INSIDE:
+    while local_name(node) not in KEEP_INSIDE:
         parent = node.getparent()
-        if parent is None or _local(parent) == "body" or parent[0] is not node or (parent.text or "").strip():
+        if parent is None or local_name(parent) == "body" or parent[0] is not node or (parent.text or "").strip():
             break
         node = parent
     return node
-
-
-def _local(node) -> str:
-    return node.tag.split("}")[-1]

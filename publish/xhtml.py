@@ -30,10 +30,15 @@ def serialize(root) -> str:
     return _EPUB_XMLNS.sub("", inner)
 
 
+def local_name(node) -> str:
+    """The tag without its namespace: "{http://www.w3.org/1999/xhtml}p" -> "p"."""
+    return node.tag.split("}")[-1]
+
+
 def open_empty(root) -> None:
     """Give empty non-void elements an empty text, so lxml writes <td></td>, not <td/>."""
     for node in root.iter():
-        if isinstance(node.tag, str) and node.tag.split("}")[-1] not in VOID and node.text is None and not len(node):
+        if isinstance(node.tag, str) and local_name(node) not in VOID and node.text is None and not len(node):
             node.text = ""
 
 
