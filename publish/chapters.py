@@ -1,12 +1,13 @@
-"""Split the EPUB's text into one XHTML file per top-level heading, keeping links and notes whole."""
+"""Split the EPUB's text into one XHTML file per section (<h2>: see outline.py), keeping links and notes whole."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .outline import HEADINGS, SECTION
 from .xhtml import serialize
 
-HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+SECTION_TAG = f"h{SECTION}"
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class Chapter:
 
 
 def split(root, asides: list[tuple[object, object]]) -> tuple[tuple[Chapter, ...], dict[str, str]]:
-    """Cut `root`'s children before each top-level heading; each note follows the chapter that calls it.
+    """Cut `root`'s children before each section heading; each note follows the chapter that calls it.
 
     Returns the chapters and, for every id, the file that holds it (for links and the table of contents)."""
     groups = _groups(root)
@@ -45,13 +46,10 @@ def split(root, asides: list[tuple[object, object]]) -> tuple[tuple[Chapter, ...
 
 
 def _groups(root) -> list[list]:
-    """The root's children, cut before each heading of the highest level present."""
-    children = list(root)
-    levels = [child.tag for child in children if child.tag in HEADINGS]
-    top = min(levels) if levels else None
+    """The root's children, cut before each section heading."""
     groups: list[list] = [[]]
-    for child in children:
-        if child.tag == top and groups[-1]:
+    for child in root:
+        if child.tag == SECTION_TAG and groups[-1]:
             groups.append([])
         groups[-1].append(child)
     return groups

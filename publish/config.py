@@ -14,7 +14,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 SETTINGS = ("styles", "fonts", "templates", "press_icc", "signature", "paper_thickness", "raw_html", "theme",
-            "allowed_hosts", "render_timeout", "render_memory")
+            "allowed_hosts", "render_timeout", "render_memory", "base_url")
 RAW_HTML = ("sanitise", "trusted")  # what happens to HTML written in a pamphlet's Markdown
 MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: later dates cannot be written in a PDF or an EPUB
 
@@ -40,6 +40,7 @@ class Config:
     allowed_hosts: frozenset[str] = frozenset()  # hosts (or host:port) WeasyPrint may download from; none by default
     render_timeout: float = 300.0  # seconds one source may take to render in every format
     render_memory: int = 3072  # MB of address space one source's render may add
+    base_url: str = ""  # where the web editions are published: the PDF and EPUB link other pamphlets there
 
     def find(self, kind: str, name: str) -> Path:
         """The first `kind/name` (styles, fonts, templates) in the project, then the defaults."""
@@ -85,6 +86,7 @@ def load_config(root: Path | str = ".") -> Config:
         allowed_hosts=_hosts(settings.get("allowed_hosts", []), pyproject),
         render_timeout=_positive(settings, "render_timeout", 300.0, pyproject),
         render_memory=int(_positive(settings, "render_memory", 3072, pyproject)),
+        base_url=_base_url(settings.get("base_url", ""), pyproject),
     )
     _check_theme(config, pyproject)
     return config
@@ -138,6 +140,12 @@ def _hosts(value: object, pyproject: Path) -> frozenset[str]:
     if isinstance(value, list) and all(isinstance(h, str) and re.fullmatch(r"[A-Za-z0-9.-]+(:\d+)?", h) for h in value):
         return frozenset(h.lower() for h in value)
     raise fail(str(pyproject), "P133", f"allowed_hosts: {value!r} is not a list of host names such as [\"example.org\"]")
+
+
+def _base_url(value: object, pyproject: Path) -> str:
+    if value == "" or (isinstance(value, str) and re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?(/[^\s?#]*)?", value)):
+        return value
+    raise fail(str(pyproject), "P133", f"base_url: {value!r} is not an http(s) address such as \"https://example.org/pamphlets/\"")
 
 
 def _positive(settings: dict, key: str, default: float, pyproject: Path) -> float:

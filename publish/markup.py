@@ -18,11 +18,12 @@ from markdown.treeprocessors import Treeprocessor
 from .config import RAW_HTML
 from .errors import Diagnostic, PublishError
 from .labels import join_names
+from .links import LinkPolicy, Project
+from .outline import Heading, shape
 from .sources import Meta, Source, check_image
 from .typography import TypographyTreeprocessor, smarty_config
 from .xhtml import serialize
 
-SAFE_SCHEMES = ("http://", "https://", "mailto:")
 # Attributes Markdown and attribute lists may set; event handlers and styles could run or fetch things.
 SAFE_ATTRIBUTES = {"id", "class", "href", "src", "alt", "title", "lang", "dir", "colspan", "rowspan", "start", "reversed", "value"}
 TABLE_ALIGN = re.compile(r"^text-align: (left|right|center);$")
@@ -61,13 +62,6 @@ NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff
 
 
 @dataclass(frozen=True)
-class Heading:
-    level: int
-    id: str
-    text: str
-
-
-@dataclass(frozen=True)
 class Asset:
     """A file the text refers to: copied into the EPUB, inlined in the web page."""
 
@@ -81,7 +75,7 @@ class Document:
 
     source: Source
     body: str
-    headings: tuple[Heading, ...]
+    headings: tuple[Heading, ...]  # the outline: sections (<h2>) and two levels under them
     assets: tuple[Asset, ...]
     inline: dict[str, str]  # front-matter text set as HTML (quotes, dashes, *emphasis*)
     plain: dict[str, str]  # the same as plain text, for metadata
@@ -92,8 +86,9 @@ class Document:
         return self.source.meta
 
 
-class SafetyCheck(Treeprocessor):
-    """Refuse attributes and link schemes that Markdown itself wrote (raw HTML is stashed and not seen here)."""
+class AttributeCheck(Treeprocessor):
+    """Drop, with a warning, attributes that Markdown's attribute lists set outside the allowlist (raw HTML is
+    stashed and not seen here: the sanitiser has its own list)."""
 
     def __init__(self, md, source: Source) -> None:
         super().__init__(md)
@@ -102,20 +97,15 @@ class SafetyCheck(Treeprocessor):
 
     def run(self, root: ET.Element) -> None:
         for element in root.iter():
-            self._attributes(element)
-            href = element.get("href", "") if element.tag == "a" else ""
-            if href not in ("", "#") and not href.startswith("#") and not _safe_scheme(href):
-                self.problems.append(_link_problem(self.source, href))
-
-    def _attributes(self, element: ET.Element) -> None:
-        for name, value in element.attrib.items():
-            if name not in SAFE_ATTRIBUTES and not (name == "style" and TABLE_ALIGN.match(value)):
-                self.problems.append(_problem(self.source, name, "P121", f"attribute {name!r} is not allowed "
-                                              f"(allowed: {', '.join(sorted(SAFE_ATTRIBUTES))})"))
+            for name, value in list(element.attrib.items()):
+                if name not in SAFE_ATTRIBUTES and not (name == "style" and TABLE_ALIGN.match(value)):
+                    del element.attrib[name]
+                    self.problems.append(_problem(self.source, name, "P121", f"attribute {name!r} is not allowed and "
+                                                  f"is left out (allowed: {', '.join(sorted(SAFE_ATTRIBUTES))})", "warning"))
 
 
-class BodyCheck:
-    """Checks on the whole body, raw HTML included: images before sanitising, links and figures after."""
+class ImageCheck:
+    """Every image the text asks for, raw HTML included, must be a sound file in the source's folder (P105)."""
 
     def __init__(self, source: Source) -> None:
         self.source = source
@@ -123,7 +113,7 @@ class BodyCheck:
         self.images: dict[str, Path | None] = {}  # src -> the checked file, or None when refused
 
     def images_in(self, root: etree._Element) -> None:
-        """Every image the text asks for must be a file in the source's folder (P105)."""
+        """Check every image before sanitising would quietly drop a data: or file: src."""
         for img in root.iter("img"):
             src = img.get("src")
             if src is None:
@@ -145,22 +135,6 @@ class BodyCheck:
                 self.problems.append(_problem(self.source, src, "P105", f"image {exc}"))
         return self.images[src]
 
-    def links_in(self, root: etree._Element) -> None:
-        """Empty links become their text; #fragments need a target (P122); other schemes are refused (P120)."""
-        ids = {e.get("id") for e in root.iter() if e.get("id")}
-        for a in list(root.iter("a")):
-            href = a.get("href")
-            if href is None:  # an anchor, or a link whose href the sanitiser dropped
-                continue
-            if href in ("", "#"):  # scraped empty links: keep the words, drop the link
-                a.drop_tag()
-            elif href.startswith("#"):
-                if href[1:] not in ids:
-                    self.problems.append(_problem(self.source, href, "P122",
-                                                  f"link {href!r}: no heading or element has the id {href[1:]!r}"))
-            elif not _safe_scheme(href):
-                self.problems.append(_link_problem(self.source, href))
-
 
 def _figures(root: etree._Element) -> None:
     """A paragraph holding only an image becomes a figure; its title becomes the caption."""
@@ -174,17 +148,9 @@ def _figures(root: etree._Element) -> None:
                 etree.SubElement(p, "figcaption").text = title
 
 
-def _safe_scheme(href: str) -> bool:
-    return href.lower().startswith(SAFE_SCHEMES)
-
-
-def _link_problem(source: Source, href: str) -> Diagnostic:
-    return _problem(source, href, "P120", f"link {href!r}: only http(s), mailto and #fragment links are allowed")
-
-
-def _problem(source: Source, needle: str, code: str, message: str) -> Diagnostic:
+def _problem(source: Source, needle: str, code: str, message: str, severity: str = "error") -> Diagnostic:
     line, col = _locate(source, needle)
-    return Diagnostic(source.display, line, col, code, message)
+    return Diagnostic(source.display, line, col, code, message, severity)
 
 
 def _locate(source: Source, needle: str) -> tuple[int, int]:
@@ -196,6 +162,9 @@ def _locate(source: Source, needle: str) -> tuple[int, int]:
             col = line.find(pattern)
             if col >= 0:
                 return source.body_line + number, col + 1 + (pattern.find(needle) if pattern[0] in "]<=" else 0)
+    for number, line in enumerate(lines):  # written with entities (&#106;avascript:): the line, at least
+        if needle in html.unescape(line):
+            return source.body_line + number, 1
     return source.body_line, 1
 
 
@@ -204,17 +173,19 @@ LIST_KEYS = ("author", "translator")
 TAG = re.compile(r"<[^>]+>")
 
 
-def to_document(source: Source, raw_html: str = "sanitise") -> Document:
+def to_document(source: Source, raw_html: str = "sanitise", project: Project = Project()) -> Document:
     """Convert the Markdown body; raise PublishError listing every bad attribute, link or image.
 
     Raw HTML is sanitised to the allowlist (`raw_html="sanitise"`) or kept as written ("trusted");
-    either way the body comes out as well-formed XHTML, and its images and links are checked.
+    either way the body comes out as well-formed XHTML, and its images are checked. Links go where links.py
+    says (`project` tells links to other pamphlets of the project from the rest), and headings are
+    renumbered so that sections are <h2> (outline.py).
     """
     if raw_html not in RAW_HTML:
         raise ValueError(f"raw_html must be one of {', '.join(RAW_HTML)}, not {raw_html!r}")
     _check_nesting(source)
     try:
-        return _to_document(source, raw_html)
+        return _to_document(source, raw_html, project)
     except RecursionError:  # Python-Markdown recurses per level of emphasis, list and quote
         raise PublishError([Diagnostic(source.display, source.body_line, 1, "P111", "the text is nested too deeply to "
                                        "convert (emphasis, lists or quotes inside each other thousands of times)")]) from None
@@ -244,28 +215,33 @@ def _check_depth(source: Source, tree: etree._Element) -> None:
                                        f"text may be nested at most {MAX_DEPTH} levels deep")])
 
 
-def _to_document(source: Source, raw_html: str) -> Document:
+def _to_document(source: Source, raw_html: str, project: Project) -> Document:
     md = _markdown(source, raw_html=True)
-    checker = SafetyCheck(md, source)
-    md.treeprocessors.register(checker, "publish-links", 4)
+    attributes = AttributeCheck(md, source)
+    md.treeprocessors.register(attributes, "publish-attributes", 4)
     converted = md.convert(source.body)
-    body = BodyCheck(source)
+    images, links = ImageCheck(source), LinkPolicy(source.path, source.meta.source_url, project)
     tree = _parse(converted)
     _check_depth(source, tree)
-    body.images_in(tree)  # every image asked for, before sanitising would quietly drop a data: or file: src
+    images.images_in(tree)  # every image asked for, before sanitising would quietly drop a data: or file: src
     if raw_html == "sanitise":
+        links.judge_unsafe(tree)
         tree = _parse(sanitise(converted))
-    assets = body.assets_in(tree)
-    body.links_in(tree)
-    problems = checker.problems + body.problems  # a bad Markdown link is seen by both: report it once
-    if problems:
-        raise PublishError(sorted(set(problems)))
+    assets = images.assets_in(tree)
     _figures(tree)
-    headings = tuple(_headings(md.toc_tokens))
     inline, plain = _front_matter_text(source)
+    headings, repeat = shape(tree, plain["title"])
+    links.apply(tree)
+    warnings = attributes.problems + [_problem(source, href, v.code, v.message, v.severity) for href, v in links.problems()]
+    if repeat:
+        warnings.append(_problem(source, repeat, "P124", f"the first heading {repeat!r} repeats the title: it is left "
+                                 "out of the text, whose title page sets it", "note"))
+    if images.problems:
+        raise PublishError(sorted(set(images.problems + warnings)))
     if source.meta.image:  # the lead photo travels with the text too
         assets.setdefault(source.meta.image, Asset(check_image(source.meta.image, source.folder), source.meta.image))
-    return Document(source, serialize(tree), headings, tuple(assets.values()), inline, plain, _missing_alt(source, tree))
+    return Document(source, serialize(tree), headings, tuple(assets.values()), inline, plain,
+                    tuple(sorted(set(warnings))) + _missing_alt(source, tree))
 
 
 def _missing_alt(source: Source, tree: etree._Element) -> tuple[Diagnostic, ...]:
@@ -350,7 +326,7 @@ def _markdown(source: Source, raw_html: bool = False) -> markdown.Markdown:
     md = markdown.Markdown(
         extensions=["footnotes", "tables", "attr_list", "def_list", "toc", "smarty"],
         extension_configs={
-            "toc": {"slugify": slugify_unicode, "toc_depth": "2-3"},
+            "toc": {"slugify": slugify_unicode},  # ids for every heading
             "footnotes": {"SEPARATOR": "-"},  # ids without ":" are valid XML names
             "smarty": smarty_config(source.meta.lang),
         },
@@ -361,12 +337,6 @@ def _markdown(source: Source, raw_html: bool = False) -> markdown.Markdown:
         md.inlinePatterns.deregister("html")
     md.treeprocessors.register(TypographyTreeprocessor(md, source.meta.lang), "publish-typography", 3)
     return md
-
-
-def _headings(tokens: list[dict]):
-    for token in tokens:
-        yield Heading(token["level"], token["id"], html.unescape(token["name"]))
-        yield from _headings(token["children"])
 
 
 def _xml_entities(fragment: str) -> str:

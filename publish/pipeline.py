@@ -104,7 +104,7 @@ def _lint(config: Config, path: Path) -> list[Diagnostic]:
     from .sources import load
 
     try:
-        return list(to_document(load(path, _display(config, path)), config.raw_html).warnings)
+        return list(to_document(load(path, _display(config, path)), config.raw_html, _project(config)).warnings)
     except PublishError as exc:
         return list(exc.diagnostics)
 
@@ -193,7 +193,7 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
     display = _display(config, path)
     lang = ""
     try:
-        document = to_document(load(path, display), config.raw_html)
+        document = to_document(load(path, display), config.raw_html, _project(config))
         lang = document.meta.lang
         layout = PrintLayout(config, document)
         outputs = tuple(_renderer(fmt)(config, document, layout) for fmt in formats)
@@ -264,6 +264,12 @@ def _first_of(source, characters: str) -> tuple[int, int]:
             if char in characters:
                 return source.body_line + number, col
     return 1, 1
+
+
+def _project(config: Config):
+    from .links import Project
+
+    return Project(config.root, config.base_url)
 
 
 def _renderer(fmt: str):

@@ -63,3 +63,19 @@ def remove_keeping_tail(node) -> None:
         else:
             parent.text = (parent.text or "") + node.tail
     parent.remove(node)
+
+
+def unwrap(node) -> None:
+    """Replace `node` by its text and children (lxml.html's drop_tag, for any lxml element)."""
+    parent, previous, children = node.getparent(), node.getprevious(), list(node)
+    index = parent.index(node)
+    before = (node.text or "") + ("" if children else node.tail or "")
+    if children:
+        children[-1].tail = (children[-1].tail or "") + (node.tail or "")
+    if previous is not None:
+        previous.tail = (previous.tail or "") + before
+    else:
+        parent.text = (parent.text or "") + before
+    parent.remove(node)
+    for offset, child in enumerate(children):
+        parent.insert(index + offset, child)

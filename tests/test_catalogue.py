@@ -44,6 +44,7 @@ class Case:
     files: dict = field(default_factory=dict)  # path in the project -> str | bytes | Link | Fifo
     settings: str = ""  # lines of [tool.publish]
     code: str | None = None  # the expected error; None: the source builds
+    warns: str | None = None  # the expected warning of a source that builds (says and line then apply to it)
     says: str = ""  # a fragment of the message
     where: str = "source/hostile.md"  # the file the diagnostic names
     line: int | None = None
@@ -126,9 +127,11 @@ CASES = [
     Case("raw-srcset-dropped", '<p><img src="dot.png" srcset="file://{out}/canary.jpg 2x" alt="A dot"></p>\n',
          files={"source/dot.png": png()}),
     Case("raw-script-and-handlers-dropped", '<p onclick="fetch(\'file://{out}/canary.txt\')">Text.<script>x()</script></p>\n'),
-    Case("attribute-list-style", 'Text.\n{{: style="background:url(file://{out}/canary.jpg)" }}\n', code="P121",
+    Case("attribute-list-style", 'Text.\n{{: style="background:url(file://{out}/canary.jpg)" }}\n', warns="P121",
          says="'style' is not allowed", line=6),
-    Case("link-file-url", "[x](file://{out}/canary.txt)\n", code="P120", says="only http(s), mailto", line=5),
+    Case("link-file-url", "[x](file://{out}/canary.txt)\n", warns="P120", says="only http(s), mailto", line=5),
+    Case("link-outside-the-project", "[x](../../outside/canary.md) [y](../../outside/)\n", warns="P120",
+         says="no source_url", line=5),
     # --- trusted raw HTML: the fetcher is the last line, and refuses (P150) ----------------------------------
     Case("trusted-attachment", '<link rel="attachment" href="file://{out}/canary.txt">\n', settings=TRUSTED,
          code="P150", says="canary.txt': outside the project", line=5),
@@ -302,6 +305,8 @@ def test_hostile_input(case: Case, tmp_path: Path, monkeypatch, capsys):
         assert status == 0, err
         assert not errors, err
         assert {f"hostile.{ext}" for ext in case.formats.split(",")} <= set(built)
+        assert case.warns is None or any(m["code"] == case.warns and case.says in m["message"] and
+                                         (case.line is None or int(m["line"]) == case.line) for m in found), err
         return
     assert status == 1, err
     assert not [n for n in built if n.split(".")[0] in (case.slug, "canary")], "a refused source left an artifact"

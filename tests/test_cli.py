@@ -270,12 +270,27 @@ def test_path_may_be_a_file_a_folder_source_or_a_folder_of_sources(project, caps
 
 def test_a_source_that_fails_in_the_body_is_reported_with_its_line(project, capsys):
     add(project, "good.md", GOOD)
-    add(project, "links.md", "---\ntitle: T\nauthor: A\n---\n\nFine.\n\n[run](javascript:alert(1))\n")
+    add(project, "links.md", "---\ntitle: T\nauthor: A\n---\n\nFine.\n\n![run](images/absent.png)\n")
     assert main(["build", "--format", "html"]) == 1
     _, err = capsys.readouterr()
     [d] = errors(err)
-    assert (d["path"], d["line"], d["code"]) == ("source/links.md", "8", "P120")
+    assert (d["path"], d["line"], d["code"]) == ("source/links.md", "8", "P105")
     assert dist_files(project) == {"good.html", "manifest.json"}
+
+
+def test_a_link_that_cannot_be_followed_warns_and_strict_makes_it_fail(project, capsys):
+    add(project, "good.md", GOOD)
+    add(project, "links.md", "---\ntitle: T\nauthor: A\n---\n\nFine.\n\n[run](javascript:alert(1))\n")
+    assert main(["build", "--format", "html"]) == 0
+    _, err = capsys.readouterr()
+    [d] = errors(err)
+    assert (d["path"], d["line"], d["severity"], d["code"]) == ("source/links.md", "8", "warning", "P120")
+    assert "javascript" not in (project / "dist" / "links.html").read_text(encoding="utf-8")
+    assert main(["build", "--format", "html", "--strict", "--out", "strict"]) == 1
+    _, err = capsys.readouterr()
+    [d] = errors(err)
+    assert (d["path"], d["line"], d["severity"], d["code"]) == ("source/links.md", "8", "error", "P120")
+    assert {p.name for p in (project / "strict").iterdir()} == {"good.html", "manifest.json"}
 
 
 # --- check ------------------------------------------------------------------------------------

@@ -87,6 +87,12 @@ def converted(path: Path) -> tuple[str, list]:
         return "", list(exc.diagnostics)
 
 
+def warned(path: Path) -> tuple[str, list]:
+    """The body HTML and its warnings about links and attributes (not about alt text)."""
+    document = to_document(load(path, "source/hostile.md"))
+    return document.body, [d for d in document.warnings if d.code != "P110"]
+
+
 def refused(path: Path) -> list:
     with pytest.raises(PublishError) as caught:
         to_document(load(path, "source/hostile.md"))
@@ -183,25 +189,22 @@ def test_attribute_lists_cannot_pull_remote_files_through_style(project):
         assert "evil.example" not in body, body
 
 
-@pytest.mark.parametrize(
-    "snippet, code",
-    [
-        ('[a](https://example.org){: href="javascript:alert(1)" }', "P120"),
-        ('![x](pic.png){: src="/etc/passwd" }', "P105"),
-    ],
-)
-def test_attribute_lists_cannot_swap_in_a_bad_href_or_src(project, snippet, code):
+def test_attribute_lists_cannot_swap_in_a_bad_href(project):
+    body, [d] = warned(write(project, '\n[a](https://example.org){: href="javascript:alert(1)" }\n'))
+    assert (d.code, d.line, d.severity) == ("P120", 6, "warning")
+    assert "javascript" not in body and "<a" not in body and body.strip() == "<p>a</p>"
+
+
+def test_attribute_lists_cannot_swap_in_a_bad_src(project):
     (project / "source" / "pic.png").write_bytes(png())
-    [d] = refused(write(project, "\n" + snippet + "\n"))
-    assert (d.code, d.line) == (code, 6)
+    [d] = refused(write(project, '\n![x](pic.png){: src="/etc/passwd" }\n'))
+    assert (d.code, d.line) == ("P105", 6)
 
 
 def test_quote_in_a_link_url_does_not_break_out_of_the_attribute(project):
-    body = body_of(write(project, '\n[click](https://example.org/" onmouseover="alert(3))\n'))
-    tags = Tags(body)
-    [a] = tags.named("a")
-    assert set(a) == {"href"}
-    assert a["href"].startswith("https://example.org/")
+    body, [d] = warned(write(project, '\n[click](https://example.org/" onmouseover="alert(3))\n'))
+    assert Tags(body).named("a") == [] and "<p>click)</p>" in body
+    assert (d.code, d.line, d.severity) == ("P120", 6, "warning") and "not a URL" in d.message
 
 
 # --- images that reach outside: P105 -----------------------------------------------------------
@@ -263,30 +266,37 @@ def test_image_inside_the_folder_is_inlined_in_the_html_edition(project):
     assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs), srcs
 
 
-# --- links: P120 and unwrapping ------------------------------------------------------------------
+# --- links: P120 warnings, the words kept without the link ---------------------------------------
 
 
 @pytest.mark.parametrize(
     "href",
     ["javascript:alert(1)", "JavaScript:alert(1)", "vbscript:msgbox(1)", "data:text/html,<b>x</b>",
-     "file:///etc/passwd", "&#106;avascript:alert(1)", "//evil.example/x"],
+     "file:///etc/passwd", "&#106;avascript:alert(1)"],
 )
-def test_unsafe_link_is_p120_naming_the_line(project, href):
+def test_unsafe_link_is_a_p120_warning_naming_the_line_and_loses_its_href(project, href):
     path = write(project, f"\nIntro.\n\nClick [a]({href}) now.\n")  # line 8
-    [d] = refused(path)
-    assert (d.path, d.code, d.line) == ("source/hostile.md", "P120", 8)
+    body, [d] = warned(path)
+    assert (d.path, d.code, d.line, d.severity) == ("source/hostile.md", "P120", 8, "warning")
     assert "link" in d.message
+    assert "<a" not in body and "<p>Click a now.</p>" in body
+
+
+def test_a_protocol_relative_link_is_https(project):
+    body, problems = warned(write(project, "\n[a](//example.org/x)\n"))
+    assert problems == [] and [a["href"] for a in Tags(body).named("a")] == ["https://example.org/x"]
 
 
 def test_reference_style_javascript_link_is_p120(project):
-    [d] = refused(write(project, "\nSee [this][x].\n\n[x]: javascript:alert(1)\n"))
+    body, [d] = warned(write(project, "\nSee [this][x].\n\n[x]: javascript:alert(1)\n"))
     assert (d.code, d.line) == ("P120", 8)
+    assert "<a" not in body
 
 
 def test_bad_links_and_images_are_reported_together(project):
     body = "\n[a](javascript:alert(1))\n\n![b](../../etc/passwd)\n"
     diagnostics = refused(write(project, body))
-    assert sorted((d.line, d.code) for d in diagnostics) == [(6, "P120"), (8, "P105")]
+    assert sorted((d.line, d.code, d.severity) for d in diagnostics) == [(6, "P120", "warning"), (8, "P105", "error")]
 
 
 @pytest.mark.parametrize(

@@ -131,10 +131,11 @@ def test_event_handlers_disappear(project):
     assert elements(body, "b")[0].text == "bold"
 
 
-def test_a_javascript_link_loses_its_href(project):
-    body = convert(project, '\nClick <a href="javascript:alert(1)">here</a> or <a href="data:text/html,x">there</a>.\n').body
-    assert "javascript" not in body and "data:" not in body
-    assert [(a.get("href"), a.text) for a in elements(body, "a")] == [(None, "here"), (None, "there")]
+def test_a_javascript_link_loses_its_href_and_warns(project):
+    document = convert(project, '\nClick <a href="javascript:alert(1)">here</a> or <a href="data:text/html,x">there</a>.\n')
+    assert "javascript" not in document.body and "data:" not in document.body
+    assert elements(document.body, "a") == [] and "<p>Click here or there.</p>" in document.body
+    assert [(d.line, d.code, d.severity) for d in document.warnings] == [(6, "P120", "warning")] * 2
 
 
 @pytest.mark.parametrize(
@@ -176,15 +177,18 @@ def test_a_raw_image_outside_the_folder_is_p105_naming_the_line(project, src):
     assert src in d.message
 
 
-def test_a_raw_link_to_a_missing_id_is_p122(project):
-    [d] = refused(project, '\nIntro.\n\nSee <a href="#nowhere">below</a>.\n')
-    assert (d.line, d.col, d.code) == (8, 14, "P122")
-    assert "nowhere" in d.message
+def test_a_raw_link_to_a_missing_id_is_a_p122_warning_and_loses_its_href(project):
+    document = convert(project, '\nIntro.\n\nSee <a href="#nowhere">below</a>.\n')
+    [d] = document.warnings
+    assert (d.line, d.col, d.code, d.severity) == (8, 14, "P122", "warning")
+    assert "nowhere" in d.message and "<p>See below.</p>" in document.body
 
 
-def test_a_raw_relative_link_is_p120(project):
-    [d] = refused(project, '\nSee <a href="other.html">there</a>.\n')
-    assert (d.line, d.code) == (6, "P120")
+def test_a_raw_relative_link_without_source_url_is_a_p120_warning(project):
+    document = convert(project, '\nSee <a href="other.html">there</a>.\n')
+    [d] = document.warnings
+    assert (d.line, d.code, d.severity) == (6, "P120", "warning")
+    assert "<p>See there.</p>" in document.body
 
 
 def test_check_reports_raw_html_problems(project):
@@ -254,8 +258,9 @@ def test_trusted_raw_html_is_still_xhtml_and_still_checked(project):
     assert [s.get("style") for s in elements(body, "span")] == ["color:red"]
     [d] = refused(project, '\n<img src="../../etc/passwd">\n', "trusted")
     assert (d.line, d.code) == (6, "P105")
-    [d] = refused(project, '\n<a href="javascript:alert(1)">x</a>\n', "trusted")
-    assert (d.line, d.code) == (6, "P120")
+    document = convert(project, '\n<a href="javascript:alert(1)">x</a>\n', "trusted")
+    assert [(d.line, d.code, d.severity) for d in document.warnings] == [(6, "P120", "warning")]
+    assert "javascript" not in document.body and "<a" not in document.body
 
 
 def test_front_matter_html_stays_text_in_trusted_mode(project):

@@ -17,7 +17,9 @@ from ..editions import modified, render, stylesheet
 from ..fetch import read_file
 from ..fonts import characters, faces_for, font_face_css, font_path, subset
 from ..labels import labels_for
+from ..links import between_pamphlets
 from ..markup import Document
+from ..outline import nest
 from ..pagelist import PageTarget, mark_pages, page_lines
 from ..sources import IMAGE_TYPES, check_image
 from ..xhtml import open_empty, parse
@@ -68,6 +70,7 @@ def _parts(config: Config, document: Document) -> tuple[dict[str, str], dict[str
     """Title page, the text (one file per top-level heading, each with the notes it calls) and colophon, as XHTML."""
     labels = labels_for(document.meta.lang)
     root = parse(document.body)
+    between_pamphlets(root, config.base_url)
     asides = notes.for_screen(root, epub=True)
     split, where = chapters.split(root, asides)
     title = document.plain["title"]
@@ -143,19 +146,15 @@ def _add_navigation(book, config: Config, document: Document, where: dict[str, s
 
 
 def _toc(document: Document, where: dict[str, str], labels: dict) -> list[dict]:
-    """Title page, the text with its headings two levels deep (each in the file that holds it), colophon."""
-    headings = [h for h in document.headings if h.id in where]
-    top = min((h.level for h in headings), default=0)
-    chapters_: list[dict] = []
-    for h in headings:
-        entry = {"href": f"{where[h.id]}#{h.id}", "label": h.text, "children": []}
-        if h.level == top:
-            chapters_.append(entry)
-        elif h.level == top + 1 and chapters_:
-            chapters_[-1]["children"].append(entry)
+    """Title page, the text with its sections and two levels under them (each in the file that holds it), colophon."""
+    def entry(item) -> dict:
+        heading = item.heading
+        return {"href": f"{where[heading.id]}#{heading.id}", "label": heading.text, "children": [entry(c) for c in item.children]}
+
     return [
         {"href": "titlepage.xhtml", "label": labels["title_page"], "children": []},
-        {"href": "text.xhtml", "label": document.plain["title"], "children": chapters_},
+        {"href": "text.xhtml", "label": document.plain["title"],
+         "children": [entry(item) for item in nest(tuple(h for h in document.headings if h.id in where))]},
         {"href": "colophon.xhtml", "label": labels["colophon"], "children": []},
     ]
 

@@ -7,7 +7,9 @@ from .. import notes
 from ..config import Config
 from ..editions import render
 from ..errors import Diagnostic
+from ..links import between_pamphlets
 from ..markup import Document
+from ..outline import SECTION, nest
 from ..xhtml import parse, serialize
 from .weasy import captured_logs, render_document
 
@@ -21,17 +23,17 @@ def layout_print(config: Config, document: Document, extra_css: str = "", sheets
 
 
 def print_html(config: Config, document: Document) -> str:
-    """The print edition's HTML: notes moved to where they are called, contents for long texts, a QR code to the source."""
+    """The print edition's HTML: notes moved to where they are called, contents (sections and two levels under them)
+    for texts of CONTENTS_FROM sections or more, a QR code to the source."""
     from markupsafe import Markup
 
     root = parse(document.body)
     notes.for_print(root)
-    top = min((h.level for h in document.headings), default=0)
-    sections = [h for h in document.headings if h.level == top]
-    chapters = len(sections) >= CONTENTS_FROM
-    return render(config, "print.html.j2", document, body=Markup(serialize(root)),
-                  contents=sections if chapters else [], chapters=f"chapters-h{top}" if chapters else "",
-                  qr=_qr_code(document.meta.source_url), hyphenation=hyphenates(document.meta.lang))
+    between_pamphlets(root, config.base_url)
+    contents = nest(document.headings)
+    chapters = sum(1 for h in document.headings if h.level == SECTION) >= CONTENTS_FROM
+    return render(config, "print.html.j2", document, body=Markup(serialize(root)), contents=contents if chapters else (),
+                  chapters=chapters, qr=_qr_code(document.meta.source_url), hyphenation=hyphenates(document.meta.lang))
 
 
 def hyphenates(lang: str) -> bool:

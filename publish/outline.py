@@ -1,0 +1,110 @@
+"""The text's sections, whatever heading level it starts at: what every contents list and chapter split reads.
+
+A text's shallowest heading level is its sections. The headings are renumbered so that sections are always
+<h2> under the pamphlet's own <h1> title (`#` chapters become <h2>, their `##` sub-sections <h3>, and a text
+whose headings start at `###` moves up), so every edition, stylesheet and checker sees one structure.
+A text that opens with a lone `#` heading repeating the front-matter title loses that heading: the title
+page already sets it, and the headings under it are the sections.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .xhtml import remove_keeping_tail
+
+SECTION = 2  # the heading level of a section, once renumbered: <h1> is the pamphlet's title
+DEPTH = 3  # sections and two levels under them reach the contents lists
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_NOT_WORD = re.compile(r"\W+")
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 2 for a section, 3 and 4 under it
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A heading with the headings nested under it, for contents lists."""
+
+    heading: Heading
+    children: tuple[Entry, ...] = ()
+
+
+def shape(tree, title: str) -> tuple[tuple[Heading, ...], str]:
+    """Leave out a title repeat, renumber the headings of `tree` (an lxml body) so sections are <h2>, give every
+    heading an id; return the outline (the headings of the top DEPTH levels that have words) and the words of
+    the heading left out, if one was."""
+    found = list(tree.iter(*HEADINGS))
+    repeat = ""
+    if _repeats_title(tree, found, title):
+        first = found.pop(0)
+        repeat = _text(first)
+        remove_keeping_tail(first)
+    if not found:
+        return (), repeat
+    shift = SECTION - min(int(e.tag[1]) for e in found)
+    ids = {e.get("id") for e in tree.iter() if e.get("id")}
+    outline = []
+    for element in found:
+        level = min(max(int(element.tag[1]) + shift, 1), 6)
+        element.tag = f"h{level}"
+        if not element.get("id"):  # a heading written as raw HTML: the toc extension never saw it
+            element.set("id", _unique(_NOT_WORD.sub("-", _text(element).lower()).strip("-") or "section", ids))
+        if SECTION <= level < SECTION + DEPTH and _text(element):
+            outline.append(Heading(level, element.get("id"), _text(element)))
+    return tuple(outline), repeat
+
+
+def nest(headings: tuple[Heading, ...]) -> tuple[Entry, ...]:
+    """The outline as a tree: each heading under the last shallower one before it."""
+    top: list = []
+    stack: list[tuple[int, list]] = [(0, top)]
+    for heading in headings:
+        while stack[-1][0] >= heading.level:
+            stack.pop()
+        children: list = []
+        stack[-1][1].append((heading, children))
+        stack.append((heading.level, children))
+
+    def freeze(items: list) -> tuple[Entry, ...]:
+        return tuple(Entry(heading, freeze(children)) for heading, children in items)
+
+    return freeze(top)
+
+
+def _repeats_title(tree, headings: list, title: str) -> bool:
+    """The text opens with a heading, shallower than every other, that says the title again."""
+    if not headings or tree[0] is not headings[0] or (tree.text or "").strip():
+        return False
+    first = headings[0]
+    if any(other.tag <= first.tag for other in headings[1:]):
+        return False
+    return _words(_text(first)) == _words(title) != ""
+
+
+def _words(text: str) -> str:
+    return _NOT_WORD.sub("", text).casefold()
+
+
+def _text(heading) -> str:
+    """A heading's words, without its note calls."""
+    parts = [heading.text or ""]
+    for child in heading:
+        if not (child.tag == "sup" and child.find("a[@class='footnote-ref']") is not None):
+            parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    return " ".join("".join(parts).split())
+
+
+def _unique(base: str, ids: set) -> str:
+    candidate, n = base, 1
+    while candidate in ids:
+        n += 1
+        candidate = f"{base}-{n}"
+    ids.add(candidate)
+    return candidate
