@@ -22,6 +22,7 @@ from .xhtml import unwrap
 
 KEPT_SCHEMES = ("http", "https", "mailto")
 NOT_IN_URL = re.compile(r"[\s<>{}]")  # a template leftover ({{ url }}) or prose, not a URL
+UNSAFE_IN_URL = re.compile(r'[\\"^`|]')  # browsers encode these; EPUB checkers refuse them raw
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,9 @@ class LinkPolicy:
             return _dropped(href, "P120", "it is not a URL")
         parts = urlsplit(href)
         if scheme in ("http", "https"):
-            return Verdict(href) if parts.netloc else _dropped(href, "P120", "it names no host")
+            return Verdict(_escaped(href)) if parts.netloc else _dropped(href, "P120", "it names no host")
         if scheme == "mailto":
-            return Verdict(href) if parts.path else _dropped(href, "P120", "it names no address")
+            return Verdict(_escaped(href)) if parts.path else _dropped(href, "P120", "it names no address")
         if scheme:
             return _dropped(href, "P120", "only http(s), mailto, #fragment and relative links are followed")
         if not parts.netloc and not parts.path.startswith("/"):
@@ -102,9 +103,9 @@ class LinkPolicy:
             if pamphlet is not None:
                 return pamphlet
         if self.source_url:
-            return Verdict(urljoin(self.source_url, href))
+            return Verdict(_escaped(urljoin(self.source_url, href)))
         if parts.netloc:  # //host/path: the scheme the web has settled on
-            return Verdict("https:" + href)
+            return Verdict(_escaped("https:" + href))
         return _dropped(href, "P120", "a relative link, and the pamphlet has no source_url to resolve it against")
 
     def _pamphlet(self, path: str, fragment: str, ids: set[str]) -> Verdict | None:
@@ -148,6 +149,11 @@ def _scheme(href: str) -> str | None:
         return urlsplit(href.strip()).scheme.lower()
     except ValueError:  # an unclosed [ in the host, …
         return None
+
+
+def _escaped(url: str) -> str:
+    """The URL with the ASCII characters a URL may not hold (a backslash, a quote, …) percent-encoded."""
+    return UNSAFE_IN_URL.sub(lambda m: f"%{ord(m.group()):02X}", url)
 
 
 def _dropped(href: str, code: str, why: str) -> Verdict:

@@ -20,6 +20,7 @@ from .errors import Diagnostic, PublishError
 from .labels import join_names
 from .links import LinkPolicy, Project
 from .outline import Heading, shape
+from .repair import repair
 from .sources import Meta, Source, check_image
 from .typography import TypographyTreeprocessor, smarty_config
 from .xhtml import serialize
@@ -58,6 +59,9 @@ XML_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")  # no ":": a prefix would b
 # Elements inside each other: WeasyPrint lays out recursively (about 240 levels of lists break it) and
 # libxml2 silently cuts a tree at 255, so anything deeper is refused (P111) rather than lost or crashed on.
 MAX_DEPTH = 100
+# Elements whose content is not shown (or is dropped with them): one left open swallows the rest of the text.
+SWALLOWING = re.compile(r"<(script|style|textarea|title|iframe|noscript|noembed|noframes|template|xmp|object|svg|math)\b",
+                        re.IGNORECASE)
 NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -228,11 +232,13 @@ def _to_document(source: Source, raw_html: str, project: Project) -> Document:
         links.judge_unsafe(tree)
         tree = _parse(sanitise(converted))
     assets = images.assets_in(tree)
+    repair(tree)
     _figures(tree)
     inline, plain = _front_matter_text(source)
     headings, repeat = shape(tree, plain["title"])
     links.apply(tree)
     warnings = attributes.problems + [_problem(source, href, v.code, v.message, v.severity) for href, v in links.problems()]
+    warnings += _unclosed(source, converted)
     if repeat:
         warnings.append(_problem(source, repeat, "P124", f"the first heading {repeat!r} repeats the title: it is left "
                                  "out of the text, whose title page sets it", "note"))
@@ -242,6 +248,18 @@ def _to_document(source: Source, raw_html: str, project: Project) -> Document:
         assets.setdefault(source.meta.image, Asset(check_image(source.meta.image, source.folder), source.meta.image))
     return Document(source, serialize(tree), headings, tuple(assets.values()), inline, plain,
                     tuple(sorted(set(warnings))) + _missing_alt(source, tree))
+
+
+def _unclosed(source: Source, converted: str) -> list[Diagnostic]:
+    """A raw <style>, <script>, … never closed takes every word after it along when it is dropped: say so (P125)."""
+    found = []
+    for match in SWALLOWING.finditer(converted):
+        tag = match.group(1).lower()
+        if not re.search(rf"</{tag}\s*>", converted[match.end():], re.IGNORECASE):
+            found.append(_problem(source, match.group(0), "P125", f"<{tag}> is never closed: it is dropped, and with it "
+                                  "all the text after it", "warning"))
+            break  # what follows is inside it
+    return found
 
 
 def _missing_alt(source: Source, tree: etree._Element) -> tuple[Diagnostic, ...]:
@@ -324,7 +342,7 @@ def _inline(md: markdown.Markdown, text: str) -> str:
 
 def _markdown(source: Source, raw_html: bool = False) -> markdown.Markdown:
     md = markdown.Markdown(
-        extensions=["footnotes", "tables", "attr_list", "def_list", "toc", "smarty"],
+        extensions=["footnotes", "tables", "attr_list", "def_list", "fenced_code", "toc", "smarty"],
         extension_configs={
             "toc": {"slugify": slugify_unicode},  # ids for every heading
             "footnotes": {"SEPARATOR": "-"},  # ids without ":" are valid XML names

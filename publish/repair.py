@@ -1,0 +1,105 @@
+"""HTML as people paste it, brought within what XHTML allows: the EPUB's schema refuses what a browser forgives.
+
+- ids: unique, clear of the ids the edition templates use, and usable in a #fragment; links follow them.
+- lists: only <li> directly in <ul>/<ol> (a list nested without its <li> joins the item before it).
+- definition lists: no <dd> before the first <dt>.
+- phrasing: no block inside a paragraph, heading or preformatted block (its words stay, its tag goes).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .xhtml import unwrap
+
+# Ids the edition templates give their own parts (title page, text, colophon, contents, nav, page list).
+RESERVED_IDS = frozenset({"titlepage", "text", "colophon", "colophon-heading", "cover", "contents-heading", "toc",
+                          "toc-heading", "landmarks", "landmarks-heading", "page-list", "page-list-heading"})
+RESERVED_ID = re.compile(r"^pagebreak-\d+$")  # the EPUB's print page markers
+NOT_ID = re.compile(r"[^\w.-]+")  # what would break a #fragment or a URL
+PHRASING_ONLY = frozenset({"p", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "span", "em", "strong", "b", "i", "u", "s",
+                           "code", "small", "sub", "sup", "cite", "q", "abbr", "dfn", "mark", "kbd", "samp", "var",
+                           "bdi", "bdo", "ruby", "rt", "rp", "caption", "figcaption", "dt"})
+FLOW_ONLY = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "blockquote",
+                       "pre", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "figure", "figcaption",
+                       "section", "aside", "header", "footer", "address", "hr"})
+
+
+def repair(tree) -> None:
+    """Bring `tree` (an lxml body under a <div>) within the XHTML content model, in place."""
+    _phrasing(tree)
+    _lists(tree)
+    _definitions(tree)
+    _ids(tree)
+
+
+def _ids(tree) -> None:
+    """Rename ids that repeat, clash with a template's or hold characters a fragment cannot; #links follow the first."""
+    seen: set[str] = set()
+    first: dict[str, str] = {}
+    for element in tree.iter():
+        old = element.get("id")
+        if old is None or not isinstance(element.tag, str):
+            continue
+        new = NOT_ID.sub("-", old).strip("-") or "id"
+        if new in seen or new in RESERVED_IDS or RESERVED_ID.match(new):
+            base, n = new, 2
+            while (new := f"{base}-{n}") in seen:
+                n += 1
+        seen.add(new)
+        first.setdefault(old, new)
+        if new != old:
+            element.set("id", new)
+    for a in tree.iter("a"):
+        href = a.get("href", "")
+        if href.startswith("#") and first.get(href[1:], href[1:]) != href[1:]:
+            a.set("href", "#" + first[href[1:]])
+
+
+def _lists(tree) -> None:
+    for parent in [e for e in tree.iter("ul", "ol")]:
+        if (parent.text or "").strip():
+            item = parent.makeelement("li", {})
+            item.text, parent.text = parent.text, None
+            parent.insert(0, item)
+        for child in list(parent):
+            if child.tag == "li" or not isinstance(child.tag, str):
+                continue
+            previous = child.getprevious()
+            if child.tag in ("ul", "ol") and previous is not None and previous.tag == "li":
+                previous.append(child)  # a nested list written without its <li>: it belongs to the item before
+                continue
+            item = parent.makeelement("li", {})
+            child.addprevious(item)
+            item.append(child)
+        for child in parent:  # words after an item belong in it
+            if child.tail and child.tail.strip():
+                last = child[-1] if len(child) else None
+                if last is not None:
+                    last.tail = (last.tail or "") + child.tail
+                else:
+                    child.text = (child.text or "") + child.tail
+                child.tail = None
+
+
+def _definitions(tree) -> None:
+    for dl in tree.iter("dl"):
+        for child in dl:
+            if child.tag == "dt":
+                break
+            if child.tag == "dd":  # a definition without a term: an empty one keeps the list valid
+                child.addprevious(dl.makeelement("dt", {}))
+                break
+
+
+def _phrasing(tree) -> None:
+    """A block inside a paragraph, heading or <pre> loses its tag (raw HTML such as <pre> around Markdown)."""
+    for element in list(tree.iter(*PHRASING_ONLY)):
+        for block in [e for e in element.iterdescendants() if e.tag in FLOW_ONLY]:
+            if element.tag == "pre":  # its lines stay lines
+                block.tail = "\n" + (block.tail or "")
+            if block.get("id"):  # links to it still land there
+                anchor = block.makeelement("span", {"id": block.get("id")})
+                anchor.tail, block.text = block.text, None
+                block.insert(0, anchor)
+            unwrap(block)
