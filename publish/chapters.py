@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .outline import HEADINGS, SECTION
-from .xhtml import serialize
+from .outline import SECTION
+from .xhtml import HEADINGS, serialize
 
 SECTION_TAG = f"h{SECTION}"
 

@@ -3,8 +3,9 @@
 A text's shallowest heading level is its sections. The headings are renumbered so that sections are always
 <h2> under the pamphlet's own <h1> title (`#` chapters become <h2>, their `##` sub-sections <h3>, and a text
 whose headings start at `###` moves up), so every edition, stylesheet and checker sees one structure.
-A text that opens with a lone `#` heading repeating the front-matter title loses that heading: the title
-page already sets it, and the headings under it are the sections.
+A text that opens with a lone heading (shallower than every other) repeating the front-matter title loses it:
+the title page already sets it, and the headings under it are the sections. Every heading has an id by now
+(repair.py).
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .xhtml import remove_keeping_tail
+from .xhtml import HEADINGS, remove_keeping_tail
 
 SECTION = 2  # the heading level of a section, once renumbered: <h1> is the pamphlet's title
 DEPTH = 3  # sections and two levels under them reach the contents lists
-HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _NOT_WORD = re.compile(r"\W+")
 
 
@@ -36,9 +36,8 @@ class Entry:
 
 
 def shape(tree, title: str) -> tuple[tuple[Heading, ...], str]:
-    """Leave out a title repeat, renumber the headings of `tree` (an lxml body) so sections are <h2>, give every
-    heading an id; return the outline (the headings of the top DEPTH levels that have words) and the words of
-    the heading left out, if one was."""
+    """Leave out a title repeat and renumber the headings of `tree` (an lxml body) so sections are <h2>; return the
+    outline (the headings of the top DEPTH levels that have words) and the words of the heading left out, if any."""
     found = list(tree.iter(*HEADINGS))
     repeat = ""
     if _repeats_title(tree, found, title):
@@ -48,13 +47,10 @@ def shape(tree, title: str) -> tuple[tuple[Heading, ...], str]:
     if not found:
         return (), repeat
     shift = SECTION - min(int(e.tag[1]) for e in found)
-    ids = {e.get("id") for e in tree.iter() if e.get("id")}
     outline = []
     for element in found:
         level = min(max(int(element.tag[1]) + shift, 1), 6)
         element.tag = f"h{level}"
-        if not element.get("id"):  # a heading written as raw HTML: the toc extension never saw it
-            element.set("id", _unique(_NOT_WORD.sub("-", _text(element).lower()).strip("-") or "section", ids))
         if SECTION <= level < SECTION + DEPTH and _text(element):
             outline.append(Heading(level, element.get("id"), _text(element)))
     return tuple(outline), repeat
@@ -99,12 +95,3 @@ def _text(heading) -> str:
             parts.append("".join(child.itertext()))
         parts.append(child.tail or "")
     return " ".join("".join(parts).split())
-
-
-def _unique(base: str, ids: set) -> str:
-    candidate, n = base, 1
-    while candidate in ids:
-        n += 1
-        candidate = f"{base}-{n}"
-    ids.add(candidate)
-    return candidate

@@ -1,6 +1,7 @@
 """HTML as people paste it, brought within what XHTML allows: the EPUB's schema refuses what a browser forgives.
 
 - ids: unique, clear of the ids the edition templates use, and usable in a #fragment; links follow them.
+  Every heading has one (Markdown gives its own; one written as raw HTML gets one from its words).
 - lists: only <li> directly in <ul>/<ol> (a list nested without its <li> joins the item before it).
 - definition lists: no <dd> before the first <dt>.
 - phrasing: no block inside a paragraph, heading or preformatted block (its words stay, its tag goes).
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .xhtml import unwrap
+from .xhtml import HEADINGS, unwrap
 
 # Ids the edition templates give their own parts (title page, text, colophon, contents, nav, page list).
 RESERVED_IDS = frozenset({"titlepage", "text", "colophon", "colophon-heading", "cover", "contents-heading", "toc",
@@ -34,20 +35,22 @@ def repair(tree) -> None:
 
 
 def _ids(tree) -> None:
-    """Rename ids that repeat, clash with a template's or hold characters a fragment cannot; #links follow the first."""
+    """Rename ids that repeat, clash with a template's or hold characters a fragment cannot, and give a heading
+    written as raw HTML the id Markdown gives its own; #links follow the first element of each id."""
     seen: set[str] = set()
     first: dict[str, str] = {}
     for element in tree.iter():
         old = element.get("id")
-        if old is None or not isinstance(element.tag, str):
+        if old is None and element.tag not in HEADINGS:
             continue
-        new = NOT_ID.sub("-", old).strip("-") or "id"
+        new = NOT_ID.sub("-", old if old is not None else "".join(element.itertext()).lower()).strip("-") or "id"
         if new in seen or new in RESERVED_IDS or RESERVED_ID.match(new):
             base, n = new, 2
             while (new := f"{base}-{n}") in seen:
                 n += 1
         seen.add(new)
-        first.setdefault(old, new)
+        if old is not None:
+            first.setdefault(old, new)
         if new != old:
             element.set("id", new)
     for a in tree.iter("a"):

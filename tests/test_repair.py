@@ -29,7 +29,9 @@ from publish.xhtml import serialize
     ('<dl><dd>def</dd></dl>', '<dl><dt></dt><dd>def</dd></dl>'),
     # blocks inside phrasing: their words stay, and a <pre> keeps its lines
     ('<pre>a<h2>H</h2><p>b</p>c</pre>', '<pre>aH\nb\nc</pre>'),
-    ('<h2>Head <div>inner</div></h2>', '<h2>Head inner</h2>'),
+    ('<h2>Head <div>inner</div></h2>', '<h2 id="head-inner">Head inner</h2>'),
+    # a heading written as raw HTML gets an id from its words, clear of the templates' own
+    ('<h2>Text</h2><h3>Это — «текст»</h3>', '<h2 id="text-2">Text</h2><h3 id="это-текст">Это — «текст»</h3>'),
     ('<p><a href="#q"><div id="q">block in a link</div></a></p>', '<p><a href="#q"><span id="q"></span>block in a link</a></p>'),
 ])
 def test_repairs(html, expected):
