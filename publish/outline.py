@@ -2,7 +2,8 @@
 
 A text's shallowest heading level is its sections. The headings are renumbered so that sections are always
 <h2> under the pamphlet's own <h1> title (`#` chapters become <h2>, their `##` sub-sections <h3>, and a text
-whose headings start at `###` moves up), so every edition, stylesheet and checker sees one structure.
+whose headings start at `###` moves up; a level skipped, `####` right under `##`, closes up), so every edition,
+stylesheet and checker (screen readers, Ace) sees one structure.
 A text that opens with a lone heading (shallower than every other) repeating the front-matter title loses it:
 the title page already sets it, and the headings under it are the sections. Every heading has an id by now
 (repair.py).
@@ -47,9 +48,9 @@ def shape(tree, title: str) -> tuple[tuple[Heading, ...], str]:
     if not found:
         return (), repeat
     shift = SECTION - min(int(e.tag[1]) for e in found)
-    outline = []
+    outline, previous = [], SECTION - 1
     for element in found:
-        level = min(max(int(element.tag[1]) + shift, 1), 6)
+        level = previous = min(int(element.tag[1]) + shift, previous + 1, 6)  # a skipped level closes up
         element.tag = f"h{level}"
         if SECTION <= level < SECTION + DEPTH and _text(element):
             outline.append(Heading(level, element.get("id"), _text(element)))

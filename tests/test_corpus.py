@@ -281,3 +281,33 @@ def test_pages_parse_and_link_only_to_the_web_mail_or_themselves(corpus):
                     else:
                         problems += bad_links(root, f"{slug}.epub/{name}")
     assert not problems, "\n".join(problems)
+
+
+# Ace is slow (a browser per book): the texts richest in headings, notes, raw HTML and code, not all of them.
+ACE_SAMPLE = ("commonmark-spec", "pymd-docs-extensions-api", "pymd-docs-extensions-footnotes",
+              "pymd-docs-extensions-md-in-html", "pymd-extensions-extra-raw-html", "pymd-misc-inside-html")
+
+
+def test_ace_finds_no_violation_in_a_sample(corpus, ace_command, tmp_path):
+    """Ace by DAISY on the sample, two at a time: no violation (heading order, ids, lists, language, …)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    out, manifest = corpus
+    env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": os.environ.get("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium")}
+
+    def check(slug: str) -> list[str]:
+        run = subprocess.run([*ace_command, "-o", str(tmp_path / slug), str(out / f"{slug}.epub")],
+                             capture_output=True, text=True, timeout=600, env=env)
+        report = tmp_path / slug / "report.json"
+        if run.returncode != 0 or not report.is_file():
+            return [f"{slug}: Ace failed (exit {run.returncode}): {run.stdout[-2000:]}{run.stderr[-2000:]}"]
+        data = json.loads(report.read_text(encoding="utf-8"))
+        return [f"{slug}: {a['earl:test'].get('earl:impact', '?')} {a['earl:test']['dct:title']} in "
+                f"{doc['earl:testSubject']['url']}: {a['earl:result'].get('dct:description', '')}"
+                for doc in data["assertions"] for a in doc.get("assertions", []) if a["earl:result"]["earl:outcome"] == "fail"]
+
+    assert set(ACE_SAMPLE) <= built_slugs(manifest), set(ACE_SAMPLE) - built_slugs(manifest)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        violations = [v for found in pool.map(check, ACE_SAMPLE) for v in found]
+    assert violations == [], "\n".join(violations)

@@ -67,7 +67,7 @@ def render_epub(config: Config, document: Document, layout: PrintLayout) -> Outp
 
 
 def _parts(config: Config, document: Document) -> tuple[dict[str, str], dict[str, str]]:
-    """Title page, the text (one file per top-level heading, each with the notes it calls) and colophon, as XHTML."""
+    """Title page, the text (one file per section, each with the notes it calls) and colophon, as XHTML."""
     labels = labels_for(document.meta.lang)
     root = parse(document.body)
     between_pamphlets(root, config.base_url)
