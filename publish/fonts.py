@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .config import Config
@@ -77,13 +78,40 @@ def font_path(config: Config, face: Face) -> Path:
     return config.find("fonts", face.file)
 
 
+def screen_characters(config: Config, document) -> str:
+    """Every character the EPUB or the web edition can show, in one set, so that both carry the same subsets and
+    each face is cut once per source: the web page (title page, text, notes, colophon), the labels (the EPUB's
+    navigation), and the digits of note and page numbers."""
+    from markupsafe import Markup
+
+    from .editions import render
+    from .labels import labels_for
+
+    page = render(config, "web.html.j2", document, body=Markup(document.body), css="")
+    return characters(page, *labels_for(document.meta.lang).values(), "0123456789.")
+
+
 def subset(path: Path, text: str, flavor: str | None = None) -> bytes:
-    """The face cut down to the characters of `text` (and the hyphen), unhinted; woff2 when asked."""
+    """The face cut down to the characters of `text` (and the hyphen), unhinted; woff2 when asked. The cut is made
+    once for a face and text (the EPUB and the web edition ask for the same one) and compressed on demand."""
+    cut = _cut(path, text)
+    if flavor is None:
+        return cut
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(cut), recalcTimestamp=False)
+    font.flavor = flavor
+    out = io.BytesIO()
+    font.save(out, reorderTables=False)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=16)
+def _cut(path: Path, text: str) -> bytes:
     from fontTools import subset as ft_subset
     from fontTools.ttLib import TTFont
 
     options = ft_subset.Options()
-    options.flavor = flavor
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
     options.notdef_outline = True
@@ -93,6 +121,5 @@ def subset(path: Path, text: str, flavor: str | None = None) -> bytes:
     subsetter.populate(text=text + "-\u00ad")
     subsetter.subset(font)
     out = io.BytesIO()
-    font.flavor = flavor
     font.save(out, reorderTables=False)
     return out.getvalue()

@@ -15,7 +15,7 @@ from .. import chapters, notes
 from ..config import Config
 from ..editions import modified, render, stylesheet
 from ..fetch import read_file
-from ..fonts import characters, faces_for, font_face_css, font_path, subset
+from ..fonts import faces_for, font_face_css, font_path, screen_characters, subset
 from ..labels import labels_for
 from ..links import between_pamphlets
 from ..markup import Document
@@ -52,7 +52,7 @@ def render_epub(config: Config, document: Document, layout: PrintLayout) -> Outp
     images = _image_names(document)
     pages, targets = _finish_parts(parts, page_lines(laid_out), images)
     _metadata(book, document)
-    _add_style(book, config, document, characters(cover_page, *parts.values()))
+    _add_style(book, config, document, screen_characters(config, document))
     for asset in {asset.path: asset for asset in document.assets}.values():
         name = images[asset.href]
         book.add_item(epub.EpubItem(uid=_id(name), file_name=name, media_type=_media_type(name), content=read_file(asset.path, (document.source.folder,), asset.href)))

@@ -11,7 +11,7 @@ from .. import notes
 from ..config import Config
 from ..editions import render, stylesheet
 from ..fetch import read_file
-from ..fonts import characters, faces_for, font_face_css, font_path, subset
+from ..fonts import faces_for, font_face_css, font_path, screen_characters, subset
 from ..markup import Document
 from ..sources import IMAGE_TYPES
 from ..xhtml import parse, serialize
@@ -24,8 +24,7 @@ def render_html(config: Config, document: Document, layout: object) -> Output:
     for _, aside in notes.for_screen(root, epub=False):
         root.append(aside)  # notes after the text, each with a link back to its call
     body = Markup(serialize(root))
-    page = render(config, "web.html.j2", document, body=body, css="")
-    text, faces = characters(page), faces_for(document.body)
+    text, faces = screen_characters(config, document), faces_for(document.body)
     urls = {f.file: _data_uri("font/woff2", subset(font_path(config, f), text, "woff2")) for f in faces}
     css = font_face_css(urls, faces) + stylesheet(config, "base.css", "web.css")
     page = render(config, "web.html.j2", document, body=body, css=Markup(css.replace("</", "<\\/")))
