@@ -60,7 +60,7 @@ def _ids(tree) -> None:
 
 
 def _lists(tree) -> None:
-    for parent in [e for e in tree.iter("ul", "ol")]:
+    for parent in list(tree.iter("ul", "ol")):
         if (parent.text or "").strip():
             item = parent.makeelement("li", {})
             item.text, parent.text = parent.text, None
