@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .config import Config
+from .errors import fail
 from .markup import plain_text
 
 
@@ -81,14 +82,15 @@ def font_path(config: Config, face: Face) -> Path:
 def screen_characters(config: Config, document) -> str:
     """Every character the EPUB or the web edition can show, in one set, so that both carry the same subsets and
     each face is cut once per source: the web page (title page, text, notes, colophon), the labels (the EPUB's
-    navigation), and the digits of note and page numbers."""
+    navigation), the digits of note and page numbers, and all of it in capitals and in small letters."""
     from markupsafe import Markup
 
     from .editions import render
     from .labels import labels_for
 
     page = render(config, "web.html.j2", document, body=Markup(document.body), css="")
-    return characters(page, *labels_for(document.meta.lang).values(), "0123456789.")
+    shown = characters(page, *labels_for(document.meta.lang).values(), "0123456789.")
+    return characters(shown, shown.upper(), shown.lower())  # what text-transform may show (the date in capitals)
 
 
 def subset(path: Path, text: str, flavor: str | None = None) -> bytes:
@@ -108,18 +110,18 @@ def subset(path: Path, text: str, flavor: str | None = None) -> bytes:
 
 @lru_cache(maxsize=16)
 def _cut(path: Path, text: str) -> bytes:
-    from fontTools import subset as ft_subset
-    from fontTools.ttLib import TTFont
+    """HarfBuzz's subsetter (the one WeasyPrint uses for the PDFs): a hundred times faster than fontTools'. Every
+    layout feature and name record is kept, hints are dropped (screens and e-ink render unhinted outlines well)."""
+    import uharfbuzz as hb
 
-    options = ft_subset.Options()
-    options.layout_features = ["*"]
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    options.hinting = False  # screens and e-ink render unhinted outlines well; hints triple the size
-    font = TTFont(path, recalcTimestamp=False)
-    subsetter = ft_subset.Subsetter(options)
-    subsetter.populate(text=text + "-\u00ad")
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.save(out, reorderTables=False)
-    return out.getvalue()
+    request = hb.SubsetInput()
+    for char in set(text + "-\u00ad"):
+        request.unicode_set.add(ord(char))
+    request.layout_feature_tag_set.invert()  # all of them: ligatures, kerning, small caps, …
+    request.name_id_set.invert()
+    request.flags = hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.NOTDEF_OUTLINE
+    try:
+        return hb.subset(hb.Face(hb.Blob(path.read_bytes())), request).blob.data
+    except RuntimeError:
+        raise fail(f"fonts/{path.name}", "P130", f"fonts/{path.name} cannot be cut down for the EPUB and web "
+                   "edition: it is not a font HarfBuzz can read") from None

@@ -28,7 +28,7 @@ FORMATS = tuple(RENDERERS)
 # (or has to map it under its memory budget).
 WARM = {
     "all": ("publish.markup", "publish.editions", "publish.images", "publish.fonts", "PIL.Image", "PIL.JpegImagePlugin",
-            "PIL.PngImagePlugin", "PIL.GifImagePlugin", "PIL.WebPImagePlugin", "fontTools.subset", "babel.dates", "slugify",
+            "PIL.PngImagePlugin", "PIL.GifImagePlugin", "PIL.WebPImagePlugin", "uharfbuzz", "fontTools.ttLib.woff2", "babel.dates", "slugify",
             "csv", "pickle", "zoneinfo"),
     "print": ("publish.render.printed", "publish.preflight", "weasyprint", "weasyprint.text.fonts", "pypdf", "pyphen", "segno"),
     "epub": ("publish.render.printed", "weasyprint", "weasyprint.text.fonts", "ebooklib.epub", "pypdfium2", "pyphen", "segno"),
