@@ -90,7 +90,7 @@ def screen_characters(config: Config, document) -> str:
 
     page = render(config, "web.html.j2", document, body=Markup(document.body), css="")
     shown = characters(page, *labels_for(document.meta.lang).values(), "0123456789.")
-    return characters(shown, shown.upper(), shown.lower())  # what text-transform may show (the date in capitals)
+    return "".join(sorted(set(shown + shown.upper() + shown.lower())))  # what text-transform may show (the date in capitals)
 
 
 def subset(path: Path, text: str, flavor: str | None = None) -> bytes:
@@ -117,8 +117,11 @@ def _cut(path: Path, text: str) -> bytes:
     request = hb.SubsetInput()
     for char in set(text + "-\u00ad"):
         request.unicode_set.add(ord(char))
-    request.layout_feature_tag_set.invert()  # all of them: ligatures, kerning, small caps, …
-    request.name_id_set.invert()
+    # Every layout feature (ligatures, kerning, small caps, …) and every name record. HarfBuzz's sets start with a
+    # default few, so they are emptied first: inverting them as they are would keep all but those few.
+    for every in (request.layout_feature_tag_set, request.name_id_set):
+        every.clear()
+        every.invert()
     request.flags = hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.NOTDEF_OUTLINE
     try:
         return hb.subset(hb.Face(hb.Blob(path.read_bytes())), request).blob.data
