@@ -235,13 +235,14 @@ def _to_document(source: Source, raw_html: str, project: Project) -> Document:
     repair(tree)
     _figures(tree)
     inline, plain = _front_matter_text(source)
-    headings, repeat = shape(tree, plain["title"])
+    headings, opening, left_out = shape(tree, plain["title"])
     links.apply(tree)
     warnings = attributes.problems + [_problem(source, href, v.code, v.message, v.severity) for href, v in links.problems()]
     warnings += _unclosed(source, converted)
-    if repeat:
-        warnings.append(_problem(source, repeat, "P124", f"the first heading {repeat!r} repeats the title: it is left "
-                                 "out of the text, whose title page sets it", "note"))
+    if opening:
+        what = "repeats the title: it is left out of the text, whose title page sets it" if left_out else \
+            "stands alone above the others: it is kept as the text's own title, and the headings under it are its sections"
+        warnings.append(_problem(source, opening, "P124", f"the first heading {opening!r} {what}", "note"))
     if images.problems:
         raise PublishError(sorted(set(images.problems + warnings)))
     if source.meta.image:  # the lead photo travels with the text too

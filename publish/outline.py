@@ -4,9 +4,10 @@ A text's shallowest heading level is its sections. The headings are renumbered s
 <h2> under the pamphlet's own <h1> title (`#` chapters become <h2>, their `##` sub-sections <h3>, and a text
 whose headings start at `###` moves up; a level skipped, `####` right under `##`, closes up), so every edition,
 stylesheet and checker (screen readers, Ace) sees one structure.
-A text that opens with a lone heading (shallower than every other) repeating the front-matter title loses it:
-the title page already sets it, and the headings under it are the sections. Every heading has an id by now
-(repair.py).
+A text that opens with a lone heading (shallower than every other) sets it apart: repeating the front-matter title,
+it is left out (the title page already sets it); saying something else (`# Changes` over `## Version 2`, …), it
+stays as the text's own <h1> title. Either way the headings under it are the sections. Every heading has an id by
+now (repair.py).
 """
 
 from __future__ import annotations
@@ -36,17 +37,25 @@ class Entry:
     children: tuple[Entry, ...] = ()
 
 
-def shape(tree, title: str) -> tuple[tuple[Heading, ...], str]:
-    """Leave out a title repeat and renumber the headings of `tree` (an lxml body) so sections are <h2>; return the
-    outline (the headings of the top DEPTH levels that have words) and the words of the heading left out, if any."""
+def shape(tree, title: str) -> tuple[tuple[Heading, ...], str, bool]:
+    """Renumber the headings of `tree` (an lxml body) so sections are <h2>, after setting apart a lone opening
+    heading (left out when it repeats the title, kept as the text's own <h1> title when it does not). Return the
+    outline (the headings of the top DEPTH levels that have words), the opening heading's words ("" when there is
+    none) and whether it was left out."""
     found = list(tree.iter(*HEADINGS))
-    repeat = ""
-    if _repeats_title(tree, found, title):
+    opening, left_out = "", False
+    if _opens_alone(tree, found):
         first = found.pop(0)
-        repeat = _text(first)
-        remove_keeping_tail(first)
+        opening = _text(first)
+        left_out = _words(opening) == _words(title) != ""
+        if left_out:
+            remove_keeping_tail(first)
+        elif found:  # `# Changes` over `## Version 2` …: the text's title, above its sections
+            first.tag = "h1"
+        else:  # the one heading of the text: an ordinary section
+            found, opening = [first], ""
     if not found:
-        return (), repeat
+        return (), opening, left_out
     shift = SECTION - min(int(e.tag[1]) for e in found)
     outline, previous = [], SECTION - 1
     for element in found:
@@ -54,7 +63,7 @@ def shape(tree, title: str) -> tuple[tuple[Heading, ...], str]:
         element.tag = f"h{level}"
         if SECTION <= level < SECTION + DEPTH and _text(element):
             outline.append(Heading(level, element.get("id"), _text(element)))
-    return tuple(outline), repeat
+    return tuple(outline), opening, left_out
 
 
 def nest(headings: tuple[Heading, ...]) -> tuple[Entry, ...]:
@@ -74,14 +83,11 @@ def nest(headings: tuple[Heading, ...]) -> tuple[Entry, ...]:
     return freeze(top)
 
 
-def _repeats_title(tree, headings: list, title: str) -> bool:
-    """The text opens with a heading, shallower than every other, that says the title again."""
+def _opens_alone(tree, headings: list) -> bool:
+    """The text opens with a heading shallower than every other."""
     if not headings or tree[0] is not headings[0] or (tree.text or "").strip():
         return False
-    first = headings[0]
-    if any(other.tag <= first.tag for other in headings[1:]):
-        return False
-    return _words(_text(first)) == _words(title) != ""
+    return not any(other.tag <= headings[0].tag for other in headings[1:])
 
 
 def _words(text: str) -> str:

@@ -41,6 +41,9 @@ TITLE_REPEAT = (FRONT.format(title="The Title Said *Twice*", extra="")
                 + section("#", "The title said twice") + section("##", "First") + section("##", "Second")
                 + section("###", "Detail") + section("##", "Third"))
 H3_ONLY = FRONT.format(title="Only Threes", extra="") + section("###", "Alpha") + section("###", "Beta")
+OWN_TITLE = (FRONT.format(title="Yandex Music API — changes", extra="lang: ru\n") + section("#", "Список изменений")
+             + section("##", "Версия 3.2.2") + section("###", "Исправления") + section("##", "Версия 3.2.1")
+             + section("##", "Версия 3.2.0"))
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +53,7 @@ def outlines(tmp_path_factory) -> Path:
     (project / "source").mkdir()
     for name in ("h1-chapters.md", "chapters.md"):
         (project / "source" / name).write_bytes((REPO / "tests/fixtures/epub/source" / name).read_bytes())
-    for name, text in (("mix", MIX), ("title-repeat", TITLE_REPEAT), ("h3-only", H3_ONLY)):
+    for name, text in (("mix", MIX), ("title-repeat", TITLE_REPEAT), ("h3-only", H3_ONLY), ("own-title", OWN_TITLE)):
         (project / "source" / f"{name}.md").write_text(text, encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
@@ -59,7 +62,7 @@ def outlines(tmp_path_factory) -> Path:
     return project
 
 
-def nav_toc(epub: Path) -> Tree:
+def nav_toc(epub: Path, around: tuple[str, str] = ("Title page", "Colophon")) -> Tree:
     """The nav document's table of contents under the pamphlet's title entry, as (label, children) pairs."""
     with zipfile.ZipFile(epub) as z:
         nav = etree.fromstring(z.read("EPUB/nav.xhtml"))
@@ -70,7 +73,7 @@ def nav_toc(epub: Path) -> Tree:
 
     [toc] = nav.xpath("//x:nav[@epub:type='toc']/x:ol", namespaces=X)
     entries = walk(toc)
-    assert [label for label, _ in entries][0::2] == ["Title page", "Colophon"], entries
+    assert [label for label, _ in entries][0::2] == list(around), entries
     return entries[1][1]
 
 
@@ -84,7 +87,7 @@ def ncx_toc(epub: Path) -> Tree:
     return walk(ncx.find("ncx:navMap", X))[1][1]
 
 
-def pdf_outline(pdf: Path) -> tuple[Tree, dict[str, tuple[int, float]]]:
+def pdf_outline(pdf: Path, back: str = "Colophon") -> tuple[Tree, dict[str, tuple[int, float]]]:
     """The bookmarks under the title, and for each its page (1-based) and how high on the page it points."""
     from pypdf import PdfReader
 
@@ -102,15 +105,15 @@ def pdf_outline(pdf: Path) -> tuple[Tree, dict[str, tuple[int, float]]]:
         return tree
 
     top = walk(reader.outline)
-    assert [label for label, _ in top][1:] == ["Colophon"], top
+    assert [label for label, _ in top][1:] == [back], top
     return top[0][1], where
 
 
-def contents_page(pdf: Path) -> list[tuple[str, int]]:
+def contents_page(pdf: Path, heading: str = "Contents") -> list[tuple[str, int]]:
     """The PDF's contents page (page 2) as (entry, page number) lines, read by poppler's pdftotext."""
     text = subprocess.run([which_or_skip("pdftotext"), "-layout", "-f", "2", "-l", "2", str(pdf), "-"],
                           capture_output=True, text=True, check=True).stdout
-    assert text.split()[0] == "Contents", text
+    assert text.split()[0] == heading, text
     return [(m.group(1).strip(), int(m.group(2))) for m in re.finditer(r"^(.*?\S)\s*(\d+)\s*$", text, re.M)]
 
 
@@ -191,6 +194,19 @@ def test_a_first_heading_that_repeats_the_title_is_left_out(outlines, capsys):
     manifest = build([outlines / "source" / "title-repeat.md"], out=outlines / "again", root=outlines, formats=["html"])
     [note] = [d for d in manifest.diagnostics if d.code == "P124"]
     assert (note.severity, note.line) == ("note", 7)
+
+
+def test_a_lone_first_heading_that_is_not_the_title_is_kept_as_the_texts_own_title(outlines):
+    dist = outlines / "dist"
+    expected = [("Версия 3.2.2", [("Исправления", [])]), ("Версия 3.2.1", []), ("Версия 3.2.0", [])]
+    assert nav_toc(dist / "own-title.epub", ("Титульный лист", "Выходные данные")) == expected and ncx_toc(dist / "own-title.epub") == expected
+    assert pdf_outline(dist / "own-title.pdf", "Выходные данные")[0] == expected
+    assert [entry for entry, _ in contents_page(dist / "own-title.pdf", "Содержание")] == flatten(expected)
+    page = (dist / "own-title.html").read_text(encoding="utf-8").split("<main>")[1].split("</main>")[0]
+    assert re.findall(r"<h([1-6]) id=\"[^\"]+\">([^<]*)<", page)[:2] == [("1", "Список изменений"), ("2", "Версия 3.2.2")]
+    manifest = build([outlines / "source" / "own-title.md"], out=outlines / "again", root=outlines, formats=["html"])
+    [note] = [d for d in manifest.diagnostics if d.code == "P124"]
+    assert (note.severity, note.line) == ("note", 8) and "kept as the text's own title" in note.message
 
 
 # --- links ------------------------------------------------------------------------------------------------------
