@@ -177,8 +177,8 @@ LIST_KEYS = ("author", "translator")
 TAG = re.compile(r"<[^>]+>")
 
 
-def to_document(source: Source, raw_html: str = "sanitise", project: Project = Project()) -> Document:
-    """Convert the Markdown body; raise PublishError listing every bad attribute, link or image.
+def to_document(source: Source, raw_html: str = "sanitise", project: Project | None = None) -> Document:
+    """Convert the Markdown body; raise PublishError listing every missing or refused image (with the warnings).
 
     Raw HTML is sanitised to the allowlist (`raw_html="sanitise"`) or kept as written ("trusted");
     either way the body comes out as well-formed XHTML, and its images are checked. Links go where links.py
@@ -189,7 +189,7 @@ def to_document(source: Source, raw_html: str = "sanitise", project: Project = P
         raise ValueError(f"raw_html must be one of {', '.join(RAW_HTML)}, not {raw_html!r}")
     _check_nesting(source)
     try:
-        return _to_document(source, raw_html, project)
+        return _to_document(source, raw_html, project or Project())
     except RecursionError:  # Python-Markdown recurses per level of emphasis, list and quote
         raise PublishError([Diagnostic(source.display, source.body_line, 1, "P111", "the text is nested too deeply to "
                                        "convert (emphasis, lists or quotes inside each other thousands of times)")]) from None
