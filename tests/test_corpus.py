@@ -289,25 +289,27 @@ ACE_SAMPLE = ("commonmark-spec", "pymd-docs-extensions-api", "pymd-docs-extensio
 
 
 def test_ace_finds_no_violation_in_a_sample(corpus, ace_command, tmp_path):
-    """Ace by DAISY on the sample, two at a time: no violation (heading order, ids, lists, language, …)."""
+    """Ace by DAISY on the sample, one at a time: no violation (heading order, ids, lists, language, …)."""
     import os
-    from concurrent.futures import ThreadPoolExecutor
 
     out, manifest = corpus
     env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": os.environ.get("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium")}
 
     def check(slug: str) -> list[str]:
-        run = subprocess.run([*ace_command, "-o", str(tmp_path / slug), str(out / f"{slug}.epub")],
-                             capture_output=True, text=True, timeout=600, env=env)
-        report = tmp_path / slug / "report.json"
-        if run.returncode != 0 or not report.is_file():
-            return [f"{slug}: Ace failed (exit {run.returncode}): {run.stdout[-2000:]}{run.stderr[-2000:]}"]
+        for attempt in (1, 2):  # Ace's browser now and then dies before it reports (seen in CI): it gets one more go
+            report = tmp_path / f"{slug}-{attempt}" / "report.json"
+            run = subprocess.run([*ace_command, "-o", str(report.parent), str(out / f"{slug}.epub")],
+                                 capture_output=True, text=True, timeout=600, env=env)
+            if run.returncode == 0 and report.is_file():
+                break
+            print(f"{slug}: Ace failed (exit {run.returncode}) on attempt {attempt}: {run.stdout[-2000:]}{run.stderr[-2000:]}")
+        else:
+            return [f"{slug}: Ace failed twice (exit {run.returncode}): {run.stdout[-2000:]}{run.stderr[-2000:]}"]
         data = json.loads(report.read_text(encoding="utf-8"))
         return [f"{slug}: {a['earl:test'].get('earl:impact', '?')} {a['earl:test']['dct:title']} in "
                 f"{doc['earl:testSubject']['url']}: {a['earl:result'].get('dct:description', '')}"
                 for doc in data["assertions"] for a in doc.get("assertions", []) if a["earl:result"]["earl:outcome"] == "fail"]
 
     assert set(ACE_SAMPLE) <= built_slugs(manifest), set(ACE_SAMPLE) - built_slugs(manifest)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        violations = [v for found in pool.map(check, ACE_SAMPLE) for v in found]
+    violations = [v for slug in ACE_SAMPLE for v in check(slug)]  # one at a time: two browsers at once were flaky
     assert violations == [], "\n".join(violations)
