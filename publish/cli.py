@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
+from .render import FORMATS
 
 USAGE_ERROR = 2
 
@@ -58,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build sources into --out")
     build.add_argument("paths", nargs="*", metavar="PATH", help="source file, source folder or folder of sources (default: source/)")
     build.add_argument("--out", default="dist", help="output folder (default: dist/)")
-    build.add_argument("--format", dest="formats", type=_formats, help="comma-separated: pdf,press,booklet,epub,html (default: all)")
+    build.add_argument("--format", dest="formats", type=_formats, help=f"comma-separated: {','.join(FORMATS)} (default: all)")
     build.add_argument("--jobs", type=int, default=1, help="sources built in parallel")
     build.add_argument("--shard", type=_shard, help="K/N: build only the K-th of N shares of the sources")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -90,8 +91,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    from .pipeline import FORMATS
-
     formats = tuple(f.strip() for f in value.split(",") if f.strip())
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:

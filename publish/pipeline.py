@@ -14,25 +14,13 @@ from pathlib import Path
 from .config import Config, load_config
 from .dist import Artifact, Manifest, artifact_for, check_writable, write_atomic, write_set
 from .errors import Diagnostic, PublishError
+from .render import FORMATS
 
-# format -> "module:function"; each renderer is imported only when its format is built.
-RENDERERS = {
-    "pdf": "publish.render.pdf:render_pdf",
-    "press": "publish.render.press:render_press",
-    "booklet": "publish.render.booklet:render_booklet",
-    "epub": "publish.render.epub:render_epub",
-    "html": "publish.render.html:render_html",
-}
-FORMATS = tuple(RENDERERS)
-# What renders import, by format; the parent imports it before forking so that no child pays for it again
-# (or has to map it under its memory budget).
-WARM = {
-    "all": ("publish.markup", "publish.editions", "publish.images", "publish.fonts", "PIL.Image", "PIL.JpegImagePlugin",
-            "PIL.PngImagePlugin", "PIL.GifImagePlugin", "PIL.WebPImagePlugin", "uharfbuzz", "fontTools.ttLib.woff2", "babel.dates", "slugify",
-            "csv", "pickle", "zoneinfo"),
-    "print": ("publish.render.printed", "publish.preflight", "weasyprint", "weasyprint.text.fonts", "pypdf", "pyphen", "segno"),
-    "epub": ("publish.render.printed", "weasyprint", "weasyprint.text.fonts", "ebooklib.epub", "pypdfium2", "pyphen", "segno"),
-}
+# What every build imports whatever its formats; the parent imports it, and what the formats asked for import
+# (render.FORMATS), before forking, so that no child pays for it again (or has to map it under its memory budget).
+WARM = ("publish.markup", "publish.editions", "publish.images", "publish.fonts", "PIL.Image", "PIL.JpegImagePlugin",
+        "PIL.PngImagePlugin", "PIL.GifImagePlugin", "PIL.WebPImagePlugin", "uharfbuzz", "fontTools.ttLib.woff2",
+        "babel.dates", "slugify", "csv", "pickle", "zoneinfo")
 
 
 @dataclass(frozen=True)
@@ -59,7 +47,7 @@ def build(
     """Build every source under `paths` into `out`; failed sources are reported, the rest still built."""
     config = load_config(root)
     formats = tuple(formats or FORMATS)
-    unknown = [f for f in formats if f not in RENDERERS]
+    unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(unknown)} (choose from {', '.join(FORMATS)})")
     files, missing = _discover(config, paths)
@@ -163,11 +151,11 @@ def _warm_up(config: Config, formats: tuple[str, ...]) -> None:
     forked from here and starts warm (cffi parses WeasyPrint's C types on first use: 0.1 s a child otherwise)."""
     from .editions import warm_templates
 
-    kinds = {"all"} | {"epub" if f == "epub" else "print" for f in formats if f != "html"}
-    for module in [m for kind in sorted(kinds) for m in WARM[kind]] + [RENDERERS[f].split(":")[0] for f in formats]:
+    wanted = [FORMATS[f] for f in formats]
+    for module in dict.fromkeys([*WARM, *(m for f in wanted for m in f.imports), *(f.renderer.split(":")[0] for f in wanted)]):
         importlib.import_module(module)
     warm_templates(config)
-    if kinds - {"all"} and "weasyprint" not in _WARMED:
+    if any(f.prints for f in wanted) and "weasyprint" not in _WARMED:
         from weasyprint import HTML
 
         HTML(string="<p>warm</p>").render().write_pdf()
@@ -187,7 +175,7 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
     """Render one source in every format; any error fails the whole source, so no partial set is written."""
     from .fetch import FetchRefused
     from .markup import to_document
-    from .render.printed import PrintLayout
+    from .render.printed import PrintEdition
     from .sources import load
 
     display = _display(config, path)
@@ -195,8 +183,8 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
     try:
         document = to_document(load(path, display), config.raw_html, _project(config))
         lang = document.meta.lang
-        layout = PrintLayout(config, document)
-        outputs = tuple(_renderer(fmt)(config, document, layout) for fmt in formats)
+        edition = PrintEdition(config, document)
+        outputs = tuple(FORMATS[fmt].render()(config, document, edition) for fmt in formats)
     except PublishError as exc:
         return SourceResult(display, lang, (), exc.diagnostics, True)
     except FetchRefused as exc:  # an EPUB or web edition file read (images, cover) refused as WeasyPrint's would be
@@ -215,7 +203,7 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
             raise
         message = f"internal error while rendering: {type(exc).__name__}: {exc}"
         return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P900", message),), True)
-    found = document.warnings + layout.warnings + tuple(d for o in outputs for d in o.warnings) + _preflight(config, document, outputs)
+    found = document.warnings + edition.warnings + tuple(d for o in outputs for d in o.warnings) + _preflight(config, document, outputs)
     if strict:
         found = tuple(Diagnostic(d.path, d.line, d.col, d.code, d.message, "error" if d.severity == "warning" else d.severity)
                       for d in found)
@@ -226,9 +214,9 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
 def _preflight(config: Config, document, outputs) -> tuple[Diagnostic, ...]:
     """Read every PDF back: fonts, boxes, image resolution, text; problems name the source."""
     from .fonts import project_font_names, uncovered
-    from .preflight import PDF_FORMATS, image_names, preflight
+    from .preflight import image_names, preflight
 
-    pdfs = [o for o in outputs if o.format in PDF_FORMATS]
+    pdfs = [o for o in outputs if FORMATS[o.format].pdf]
     names, fonts = (image_names(_printed_images(document)), project_font_names(config)) if pdfs else ({}, frozenset())
     found, said = [], set()
     for output in pdfs:
@@ -270,11 +258,6 @@ def _project(config: Config):
     from .links import Project
 
     return Project(config.root, config.base_url)
-
-
-def _renderer(fmt: str):
-    module, function = RENDERERS[fmt].split(":")
-    return getattr(importlib.import_module(module), function)
 
 
 def _display(config: Config, path: Path) -> str:

@@ -12,7 +12,6 @@ A5 = (419.53, 595.28)
 A4_LANDSCAPE = (841.89, 595.28)
 BLEED = 3 * MM
 MIN_PPI = 300
-PDF_FORMATS = ("pdf", "press", "booklet")
 TOLERANCE = 0.05  # pt
 FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 

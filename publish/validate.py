@@ -12,7 +12,8 @@ from pathlib import Path
 from .config import Config
 from .errors import Diagnostic
 from .fonts import project_font_names
-from .preflight import PDF_FORMATS, preflight
+from .preflight import preflight
+from .render import FORMATS
 
 
 def validate_outputs(out: Path, shown_as: str | None = None, config: Config | None = None) -> list[Diagnostic]:
@@ -35,8 +36,9 @@ def validate_outputs(out: Path, shown_as: str | None = None, config: Config | No
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != artifact.get("sha256"):
             found.append(Diagnostic(shown, 1, 1, "P322", "changed since it was built (sha256 differs from manifest.json)", "warning"))
-        if artifact.get("format") in PDF_FORMATS:
-            found.extend(preflight(data, artifact["format"], shown, project_fonts=fonts))
+        kind = FORMATS.get(artifact.get("format"))
+        if kind and kind.pdf:
+            found.extend(preflight(data, kind.name, shown, project_fonts=fonts))
         elif artifact.get("format") == "epub":
             found.extend(epubcheck(path))
     return found

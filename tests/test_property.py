@@ -25,7 +25,7 @@ from publish.markup import to_document
 from publish.render.epub import render_epub
 from publish.render.html import render_html
 from publish.render.pdf import render_pdf
-from publish.render.printed import PrintLayout
+from publish.render.printed import PrintEdition
 from publish.sources import ALLOWED, load
 
 SCALARS = st.one_of(
@@ -85,7 +85,7 @@ def outputs(front: dict | str, body: str, raw_html: str, formats: tuple[str, ...
         config = load_config(folder)
         try:
             document = to_document(load(source_file(Path(folder), front, body), "source/pamphlet.md"), raw_html)
-            layout = PrintLayout(config, document)
+            layout = PrintEdition(config, document)
             made = {f: {"html": render_html, "epub": render_epub, "pdf": render_pdf}[f](config, document, layout) for f in formats}
         except PublishError as exc:
             assert exc.diagnostics and all(d.path == "source/pamphlet.md" and d.code[0] == "P" for d in exc.diagnostics)

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import io
-
 from ..config import Config
-from ..impose import impose
+from ..impose import choose_signature, impose, padded
 from ..markup import Document
 from . import Output
-from .printed import PrintLayout
-from .weasy import captured_logs
+from .printed import PrintEdition
 
 
-def render_booklet(config: Config, document: Document, layout: PrintLayout) -> Output:
-    """Impose the A5 edition with the project's signature and paper thickness."""
-    laid_out = layout.copy()
-    with captured_logs(document) as warnings:
-        pages = laid_out.write_pdf(pdf_identifier=True)
-    data = impose(pages, signature=config.signature, paper_thickness_mm=config.paper_thickness)
-    from pypdf import PdfReader
-
-    sheets = len(PdfReader(io.BytesIO(data)).pages)
-    return Output("booklet", f"{document.source.slug}.booklet.pdf", data, sheets, tuple(warnings))
+def render_booklet(config: Config, document: Document, edition: PrintEdition) -> Output:
+    """Impose the A5 PDF with the project's signature and paper thickness."""
+    data = impose(edition.pdf(), signature=config.signature, paper_thickness_mm=config.paper_thickness)
+    pages = len(edition.laid_out().pages)
+    sides = padded(pages, choose_signature(pages, config.signature)) // 2  # two A5 pages to a side of A4
+    return Output("booklet", f"{document.source.slug}.booklet.pdf", data, sides)

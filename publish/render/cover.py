@@ -7,11 +7,10 @@ import io
 WIDTH = 1400  # px: the width Kobo and Kindle stores ask for; the height follows the A5 page
 
 
-def cover_from_first_page(laid_out) -> bytes:
-    """Write the laid-out edition's first page as a PDF and draw it as a PNG."""
+def cover_from_first_page(pdf: bytes) -> bytes:
+    """Draw the first page of `pdf` as a PNG."""
     import pypdfium2
 
-    pdf = laid_out.copy(laid_out.pages[:1]).write_pdf()
     page = pypdfium2.PdfDocument(pdf)[0]
     image = page.render(scale=WIDTH / page.get_width()).to_pil().convert("RGB")
     out = io.BytesIO()

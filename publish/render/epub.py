@@ -25,8 +25,7 @@ from ..sources import IMAGE_TYPES, check_image
 from ..xhtml import open_empty, parse
 from . import Output
 from .cover import cover_from_first_page
-from .printed import PrintLayout
-from .weasy import captured_logs
+from .printed import PrintEdition
 
 XHTML = "application/xhtml+xml"
 
@@ -37,20 +36,18 @@ def identifier(document: Document) -> str:
     return meta.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, meta.source_url or 'publish:' + document.source.slug + ':' + meta.title)}"
 
 
-def render_epub(config: Config, document: Document, layout: PrintLayout) -> Output:
+def render_epub(config: Config, document: Document, edition: PrintEdition) -> Output:
     """Assemble the package with ebooklib, then store it as a reproducible zip."""
     from ebooklib import epub
 
     book = epub.EpubBook()
     book.FOLDER_NAME = "EPUB"
     parts, where = _parts(config, document)
-    laid_out = layout.copy()
-    with captured_logs(document) as warnings:
-        cover_name, cover_data = _cover(document, laid_out)
+    cover_name, cover_data = _cover(document, edition)
     cover_page = render(config, "epub.html.j2", document, part="cover", part_title=labels_for(document.meta.lang)["cover"],
                         cover=cover_name)
     images = _image_names(document)
-    pages, targets = _finish_parts(parts, page_lines(laid_out), images)
+    pages, targets = _finish_parts(parts, page_lines(edition.laid_out()), images)
     _metadata(book, document)
     _add_style(book, config, document, screen_characters(config, document))
     for asset in {asset.path: asset for asset in document.assets}.values():
@@ -63,7 +60,7 @@ def render_epub(config: Config, document: Document, layout: PrintLayout) -> Outp
     book.spine = [book.add_item(epub.EpubItem(uid=Path(name).stem, file_name=name, media_type=XHTML, content=content))
                   for name, content in {"cover.xhtml": cover_page.encode(), **pages}.items()]
     _add_navigation(book, config, document, where, targets)
-    return Output("epub", f"{document.source.slug}.epub", _write(book, modified(config, document)), warnings=tuple(warnings))
+    return Output("epub", f"{document.source.slug}.epub", _write(book, modified(config, document)))
 
 
 def _parts(config: Config, document: Document) -> tuple[dict[str, str], dict[str, str]]:
@@ -192,13 +189,13 @@ def _metadata(book, document: Document) -> None:
     book.add_metadata(None, "meta", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA", {"property": "dcterms:conformsTo"})
 
 
-def _cover(document: Document, laid_out) -> tuple[str, bytes]:
+def _cover(document: Document, edition: PrintEdition) -> tuple[str, bytes]:
     """The front matter's cover image, or the print edition's first page drawn as one."""
     meta = document.meta
     if meta.cover:
         folder = document.source.folder
         return "cover" + Path(meta.cover).suffix.lower(), read_file(check_image(meta.cover, folder), (folder,), meta.cover)
-    return "cover.png", cover_from_first_page(laid_out)
+    return "cover.png", cover_from_first_page(edition.first_page_pdf())
 
 
 def _id(name: str) -> str:

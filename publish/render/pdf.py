@@ -5,13 +5,9 @@ from __future__ import annotations
 from ..config import Config
 from ..markup import Document
 from . import Output
-from .printed import PrintLayout
-from .weasy import captured_logs
+from .printed import PrintEdition
 
 
-def render_pdf(config: Config, document: Document, layout: PrintLayout) -> Output:
-    """Write the print edition as a tagged PDF whose /ID is derived from its content."""
-    laid_out = layout.copy()
-    with captured_logs(document) as warnings:
-        data = laid_out.write_pdf(pdf_identifier=True, pdf_variant="pdf/ua-1")
-    return Output("pdf", f"{document.source.slug}.pdf", data, len(laid_out.pages), tuple(warnings))
+def render_pdf(config: Config, document: Document, edition: PrintEdition) -> Output:
+    """The print edition's A5 PDF, as written once for every format that uses it."""
+    return Output("pdf", f"{document.source.slug}.pdf", edition.pdf(), len(edition.laid_out().pages))

@@ -10,25 +10,25 @@ from ..config import Config
 from ..impose import pad_order, padded
 from ..markup import Document
 from . import Output
-from .printed import PrintLayout, layout_print
+from .printed import BLEED, PrintEdition, layout_print
 from .weasy import captured_logs, render_document
 
 MM = 72 / 25.4
-BLEED = 3  # mm on every side, beyond the trim
 SLUG_AREA = 9  # mm of paper beyond the bleed that carries the crop marks
 MARK_GAP, MARK_LENGTH = 1, 6  # mm: marks start 1 mm outside the bleed so they never print on the sheet
 BLANK_PAGE = "<!DOCTYPE html><html><head><title>blank</title></head><body></body></html>"
 
 
-def render_press(config: Config, document: Document, layout: PrintLayout) -> Output:
-    """Lay out again with bleed (`layout` has none), pad to a multiple of 4 before the back cover, and write PDF/X-4 when a profile is set."""
-    css, sheets, options = f"@page {{ bleed: {BLEED}mm }}", (), {}
-    if config.press_icc:  # the output intent's profile; every colour token becomes its ink
-        css += (f'@color-profile device-cmyk {{ src: url("{config.press_icc.as_uri()}"); '
-                "components: cyan, magenta, yellow, black; }\n")
-        sheets, options["pdf_variant"] = ("press-cmyk.css",), "pdf/x-4"
+def render_press(config: Config, document: Document, edition: PrintEdition) -> Output:
+    """The print edition's layout with its bleed, padded to a multiple of 4 before the back cover; PDF/X-4 in the
+    project's inks when a profile is set (then laid out again: every colour changes)."""
+    options = {"pdf_variant": "pdf/x-4"} if config.press_icc else {}
+    laid_out = None if config.press_icc else edition.laid_out()  # outside the capture below: its warnings are the edition's
     with captured_logs(document) as warnings:
-        laid_out = layout_print(config, document, css, sheets, **options)
+        if laid_out is None:
+            css = (f'@page {{ bleed: {BLEED}mm }} @color-profile device-cmyk {{ src: url("{config.press_icc.as_uri()}"); '
+                   "components: cyan, magenta, yellow, black; }\n")
+            laid_out = layout_print(config, document, css, ("press-cmyk.css",), **options)
         pages = laid_out.pages
         blank = _blank_page(config, document)
         order = pad_order(len(pages), padded(len(pages)))

@@ -3,6 +3,8 @@ laid out by WeasyPrint once per source and shared by the formats that print it."
 
 from __future__ import annotations
 
+import copy
+
 from .. import notes
 from ..config import Config
 from ..editions import render
@@ -13,6 +15,7 @@ from ..outline import SECTION, nest
 from ..xhtml import parse, serialize
 from .weasy import captured_logs, render_document
 
+BLEED = 3  # mm on every side beyond the trim, in the press file
 CONTENTS_FROM = 3  # top-level sections: from this many on, a contents page, and each section opens a page
 
 
@@ -55,22 +58,54 @@ def _qr_code(url: str):
     return Markup(svg.replace('stroke="#000"', 'stroke="currentColor"'))
 
 
-class PrintLayout:
-    """The A5 edition laid out once per source, for every format that needs it: pdf, booklet, and the
-    EPUB's page list and cover. Writers take `.copy()`s, so one write cannot change another's bytes."""
+class PrintEdition:
+    """The A5 edition of one source, laid out by WeasyPrint once (with the press file's bleed) and written as the
+    A5 PDF once, for every format that prints from it: pdf, press, booklet, and the EPUB's page list and cover.
+    What WeasyPrint warns while doing either is kept once, in `warnings`."""
 
     def __init__(self, config: Config, document: Document) -> None:
         self.config, self.document = config, document
         self._laid_out = None
+        self._pdf: bytes | None = None
         self.warnings: tuple[Diagnostic, ...] = ()
 
-    def copy(self):
+    def laid_out(self):
+        """WeasyPrint's laid-out document; its pages carry the bleed (see `trimmed` for pages without)."""
         if self._laid_out is None:
             with captured_logs(self.document) as found:
-                self._laid_out = layout_print(self.config, self.document)
+                self._laid_out = layout_print(self.config, self.document, f"@page {{ bleed: {BLEED}mm }}")
             lang = self.document.meta.lang
             if not hyphenates(lang):  # said once per source, as a note: --strict does not fail on it
                 found.append(Diagnostic(self.document.source.display, 1, 1, "P170", f"no hyphenation dictionary for "
                                         f"{lang!r}: the text is set ragged-right, without hyphens", "note"))
-            self.warnings = tuple(found)
-        return self._laid_out.copy()
+            self.warnings += tuple(found)
+        return self._laid_out
+
+    def trimmed(self, pages=None):
+        """A document of `pages` (default: all) cut at the trim: bleed only changes where WeasyPrint writes the page
+        edges (the cover's ground is painted past them, out of sight), so the same layout serves both."""
+        laid_out = self.laid_out()
+        return laid_out.copy([_without_bleed(page) for page in (laid_out.pages if pages is None else pages)])
+
+    def pdf(self) -> bytes:
+        """The A5 PDF: trim size, tagged (PDF/UA-1), its /ID derived from its content."""
+        if self._pdf is None:
+            with captured_logs(self.document) as found:
+                self._pdf = self.trimmed().write_pdf(pdf_identifier=True, pdf_variant="pdf/ua-1")
+            self.warnings += tuple(found)
+        return self._pdf
+
+    def first_page_pdf(self) -> bytes:
+        """A PDF whose first page is the cover: the A5 PDF when it is written anyway, else the cover page alone."""
+        if self._pdf is not None:
+            return self._pdf
+        with captured_logs(self.document) as found:
+            data = self.trimmed(self.laid_out().pages[:1]).write_pdf()
+        self.warnings += tuple(found)
+        return data
+
+
+def _without_bleed(page):
+    trimmed = copy.copy(page)
+    trimmed.bleed = dict.fromkeys(page.bleed, 0)
+    return trimmed
