@@ -145,6 +145,9 @@ def _hint(scheme: str) -> str:
 @cache
 def _fetcher_class():
     """WeasyPrint 70 takes a URLFetcher subclass; made on first use so that the CLI path never imports WeasyPrint."""
+    from .weasyprint_import import import_weasyprint
+
+    import_weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class ProjectFetcher(URLFetcher):

@@ -19,7 +19,7 @@ from .render import FORMATS
 # What every build imports whatever its formats; the parent imports it, and what the formats asked for import
 # (render.FORMATS), before forking, so that no child pays for it again (or has to map it under its memory budget).
 WARM = ("publish.markup", "publish.editions", "publish.images", "publish.fonts", "PIL.Image", "PIL.JpegImagePlugin",
-        "PIL.PngImagePlugin", "PIL.GifImagePlugin", "PIL.WebPImagePlugin", "uharfbuzz", "fontTools.ttLib.woff2",
+        "PIL.PngImagePlugin", "PIL.GifImagePlugin", "PIL.WebPImagePlugin", "uharfbuzz", "fontTools.ttLib.sfnt",
         "babel.dates", "slugify", "csv", "pickle", "zoneinfo")
 
 
@@ -152,6 +152,10 @@ def _warm_up(config: Config, formats: tuple[str, ...]) -> None:
     from .editions import warm_templates
 
     wanted = [FORMATS[f] for f in formats]
+    if any(f.prints for f in wanted):
+        from .weasyprint_import import import_weasyprint
+
+        import_weasyprint()
     for module in dict.fromkeys([*WARM, *(m for f in wanted for m in f.imports), *(f.renderer.split(":")[0] for f in wanted)]):
         importlib.import_module(module)
     warm_templates(config)

@@ -63,6 +63,9 @@ def render_document(config: Config, document: Document, html: str, sheets: tuple
     """Lay out `html` with the bundled fonts and `sheets`; only project files may be read.
 
     `options` are WeasyPrint's (pdf_variant…): a PDF variant's output intent is chosen at layout time."""
+    from ..weasyprint_import import import_weasyprint
+
+    import_weasyprint()
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
