@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=int, default=1, help="sources built in parallel")
     build.add_argument("--shard", type=_shard, help="K/N: build only the K-th of N shares of the sources")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("--force", action="store_true", help="render every source, even those unchanged since the last build")
     build.add_argument("--json", action="store_true", help="print the manifest as JSON on stdout")
     build.set_defaults(run=_build)
 
@@ -111,7 +112,7 @@ def _build(args: argparse.Namespace) -> int:
 
     try:
         manifest = build(args.paths or None, out=args.out, formats=args.formats, jobs=max(1, args.jobs),
-                         shard=args.shard, strict=args.strict)
+                         shard=args.shard, strict=args.strict, force=args.force)
     except PublishError as exc:
         _report(exc.diagnostics)
         return 1

@@ -49,6 +49,7 @@ class LinkPolicy:
     def __init__(self, path: Path, source_url: str, project: Project) -> None:
         self.path, self.source_url, self.project = path, source_url, project
         self.verdicts: dict[str, Verdict] = {}
+        self.probed: set[Path] = set()  # pamphlet files looked for: the verdicts change when one comes or goes
 
     def judge(self, href: str, ids: set[str]) -> Verdict:
         if href not in self.verdicts:
@@ -124,6 +125,7 @@ class LinkPolicy:
             candidates = [target.with_suffix(".md"), target.with_suffix("") / "index.md"]
         else:
             return None
+        self.probed.update(candidates)
         for candidate in candidates:
             if not candidate.is_file():
                 continue

@@ -84,6 +84,7 @@ class Document:
     inline: dict[str, str]  # front-matter text set as HTML (quotes, dashes, *emphasis*)
     plain: dict[str, str]  # the same as plain text, for metadata
     warnings: tuple[Diagnostic, ...] = ()  # lint: what builds but readers will miss
+    linked: tuple[Path, ...] = ()  # the project's pamphlet files its links were looked up in, found or not
 
     @property
     def meta(self) -> Meta:
@@ -248,7 +249,7 @@ def _to_document(source: Source, raw_html: str, project: Project) -> Document:
     if source.meta.image:  # the lead photo travels with the text too
         assets.setdefault(source.meta.image, Asset(check_image(source.meta.image, source.folder), source.meta.image))
     return Document(source, serialize(tree), headings, tuple(assets.values()), inline, plain,
-                    tuple(sorted(set(warnings))) + _missing_alt(source, tree))
+                    tuple(sorted(set(warnings))) + _missing_alt(source, tree), tuple(sorted(links.probed)))
 
 
 def _unclosed(source: Source, converted: str) -> list[Diagnostic]:

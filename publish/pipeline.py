@@ -7,10 +7,11 @@ import importlib
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from .cache import Cache, Inputs
 from .config import Config, load_config
 from .dist import Artifact, Manifest, artifact_for, check_writable, write_atomic, write_set
 from .errors import Diagnostic, PublishError
@@ -32,6 +33,8 @@ class SourceResult:
     outputs: tuple
     diagnostics: tuple[Diagnostic, ...]
     failed: bool
+    key: str = ""  # where the build cache keeps it ("" when it came from there, or is not to be kept)
+    inputs: dict[str, str] = field(default_factory=dict)  # what else it read, as cache.Inputs.fingerprint says
 
 
 def build(
@@ -43,8 +46,10 @@ def build(
     jobs: int = 1,
     shard: tuple[int, int] | None = None,
     strict: bool = False,
+    force: bool = False,
 ) -> Manifest:
-    """Build every source under `paths` into `out`; failed sources are reported, the rest still built."""
+    """Build every source under `paths` into `out`; failed sources are reported, the rest still built. A source
+    whose inputs have not changed since its last build is taken from the build cache (cache.py) unless `force`."""
     config = load_config(root)
     formats = tuple(formats or FORMATS)
     unknown = [f for f in formats if f not in FORMATS]
@@ -56,7 +61,8 @@ def build(
         files = [f for n, f in enumerate(files) if n % count == index - 1]
     out_dir = _within(config, out)
     check_writable(out_dir, str(out))  # before any rendering: a read-only --out fails at once
-    written = _run(config, files, formats, strict, jobs, partial(_write, out_dir, str(out)))  # as each source is done
+    cache = None if config.allowed_hosts else Cache(config, formats, read=not force)  # remote files may change unseen
+    written = _run(config, files, formats, strict, jobs, cache, partial(_write, out_dir, str(out), cache))  # as each is done
     artifacts: list[Artifact] = [a for result, made in written for a in made]
     diagnostics: list[Diagnostic] = list(missing) + [d for result, _ in written for d in result.diagnostics]
     failed = [d.path for d in missing] + [result.source for result, _ in written if result.failed]
@@ -114,8 +120,9 @@ def _within(config: Config, path: str | Path) -> Path:
     return path if path.is_absolute() else config.root / path
 
 
-def _write(out_dir: Path, shown: str, result: SourceResult) -> tuple[SourceResult, list[Artifact]]:
-    """Put one source's files in place, all of them or (a full disk) none; the result without its bytes."""
+def _write(out_dir: Path, shown: str, cache: Cache | None, result: SourceResult) -> tuple[SourceResult, list[Artifact]]:
+    """Put one source's files in place, all of them or (a full disk) none, and keep them in the cache; the result
+    without its bytes."""
     made = []
     if not result.failed:
         try:
@@ -124,26 +131,59 @@ def _write(out_dir: Path, shown: str, result: SourceResult) -> tuple[SourceResul
             problem = Diagnostic(result.source, 1, 1, "P160", f"cannot write to {shown}: {exc.strerror or exc}")
             return SourceResult(result.source, result.lang, (), result.diagnostics + (problem,), True), []
         made = [artifact_for(o.filename, o.format, result.source, result.lang, o.data, o.pages) for o in result.outputs]
+        if cache and result.key:
+            cache.put(result.key, result.inputs, result.lang, result.outputs, result.diagnostics)
     return SourceResult(result.source, result.lang, (), result.diagnostics, result.failed), made
 
 
-def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bool, jobs: int, deliver) -> list:
-    """Each source in its own child process under the project's time and memory budget (budget.py); each result is
-    handed to `deliver` as soon as it is ready (so an interrupted build keeps the sources already done)."""
+def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bool, jobs: int, cache: Cache | None,
+         deliver) -> list:
+    """Sources found unchanged in the cache first; then each other source in its own child process under the
+    project's time and memory budget (budget.py). Each result is handed to `deliver` as soon as it is ready (so an
+    interrupted build keeps the sources already done); the list comes back in the order of `files`."""
     from . import budget
 
-    render = partial(build_source, config, formats=formats, strict=strict)
-    if not files or not budget.available() or os.environ.get("PUBLISH_DEBUG"):
+    results: dict[int, object] = {}
+    for index, path in enumerate(files):
+        hit = _cached(config, cache, path, strict)
+        if hit:
+            results[index] = deliver(hit)
+    todo = [(i, f) for i, f in enumerate(files) if i not in results]
+    render = partial(build_source, config, formats=formats, strict=strict, cache=cache)
+    if todo and (not budget.available() or os.environ.get("PUBLISH_DEBUG")):
         with budget.scratch():
-            return [deliver(render(f)) for f in files]  # in-process: tracebacks surface, no budget
-    _warm_up(config, formats)
-    limits = budget.Budget(config.render_timeout, config.render_memory)
+            results.update((i, deliver(render(f))) for i, f in todo)  # in-process: tracebacks surface, no budget
+    elif todo:
+        _warm_up(config, formats)
+        limits = budget.Budget(config.render_timeout, config.render_memory)
 
-    def done(index: int, result):
-        return deliver(_over_budget(config, files[index], result) if isinstance(result, budget.Exceeded) else result)
+        def done(n: int, result):
+            index, path = todo[n]
+            return deliver(_over_budget(config, path, result) if isinstance(result, budget.Exceeded) else result)
 
-    with budget.scratch():  # set before forking: every child's temporary files go there
-        return budget.run_all(render, files, limits, jobs, done)
+        with budget.scratch():  # set before forking: every child's temporary files go there
+            results.update(zip((i for i, _ in todo), budget.run_all(render, [f for _, f in todo], limits, jobs, done)))
+    return [results[i] for i in range(len(files))]
+
+
+def _cached(config: Config, cache: Cache | None, path: Path, strict: bool) -> SourceResult | None:
+    """The source's last build, if nothing it depends on has changed since."""
+    display = _display(config, path)
+    try:
+        hit = cache and cache.get(cache.key(path.read_bytes(), display))
+    except OSError:  # unreadable: the build says why
+        return None
+    if not hit:
+        return None
+    found = _strict(hit.diagnostics) if strict else hit.diagnostics
+    failed = any(d.severity == "error" for d in found)
+    return SourceResult(display, hit.lang, () if failed else hit.outputs, found, failed)
+
+
+def _strict(diagnostics: tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:
+    """--strict: every warning an error (notes stay notes)."""
+    return tuple(Diagnostic(d.path, d.line, d.col, d.code, d.message, "error" if d.severity == "warning" else d.severity)
+                 for d in diagnostics)
 
 
 def _warm_up(config: Config, formats: tuple[str, ...]) -> None:
@@ -175,8 +215,10 @@ def _over_budget(config: Config, path: Path, exceeded) -> SourceResult:
     return SourceResult(display, "", (), (Diagnostic(display, 1, 1, code, exceeded.message),), True)
 
 
-def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: bool = False) -> SourceResult:
-    """Render one source in every format; any error fails the whole source, so no partial set is written."""
+def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: bool = False,
+                 cache: Cache | None = None) -> SourceResult:
+    """Render one source in every format; any error fails the whole source, so no partial set is written. With a
+    cache, the result says where to keep it and what it read."""
     from .fetch import FetchRefused
     from .markup import to_document
     from .render.printed import PrintEdition
@@ -187,6 +229,7 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
     try:
         document = to_document(load(path, display), config.raw_html, _project(config))
         lang = document.meta.lang
+        key = cache.key(path.read_bytes(), display) if cache else ""  # read as just now: an unreadable file failed there
         edition = PrintEdition(config, document)
         outputs = tuple(FORMATS[fmt].render()(config, document, edition) for fmt in formats)
     except PublishError as exc:
@@ -208,11 +251,13 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
         message = f"internal error while rendering: {type(exc).__name__}: {exc}"
         return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P900", message),), True)
     found = document.warnings + edition.warnings + tuple(d for o in outputs for d in o.warnings) + _preflight(config, document, outputs)
-    if strict:
-        found = tuple(Diagnostic(d.path, d.line, d.col, d.code, d.message, "error" if d.severity == "warning" else d.severity)
-                      for d in found)
+    found = _strict(found) if strict else found
     failed = any(d.severity == "error" for d in found)
-    return SourceResult(display, lang, () if failed else outputs, found, failed)
+    if failed or not cache:
+        return SourceResult(display, lang, () if failed else outputs, found, failed)
+    dated_by = document.source.path if config.epoch is None and not document.meta.date else None  # editions.modified
+    inputs = Inputs(tuple(a.path for a in _printed_images(document)), document.linked, dated_by)
+    return SourceResult(display, lang, outputs, found, failed, key, inputs.fingerprint())
 
 
 def _preflight(config: Config, document, outputs) -> tuple[Diagnostic, ...]:

@@ -38,18 +38,20 @@ def preflight(data: bytes, fmt: str, path: str, image_names: dict[tuple[int, int
     def report(code: str, message: str, severity: str = "error") -> None:
         found.append(Diagnostic(path, 1, 1, code, message, severity))
 
-    for font in sorted(_unembedded_fonts(reader)):
+    fonts = _all_fonts(reader)
+    for font in sorted(_unembedded_fonts(fonts)):
         report("P301", f"font {font} is not embedded")
-    for font in sorted(f for f in _font_names(reader) if project_fonts and normalised(f) not in project_fonts):
+    for font in sorted(f for f in _font_names(fonts) if project_fonts and normalised(f) not in project_fonts):
         report("P303", f"font {font} is not one of the project's fonts: some characters fell back to a system font", "warning")
     for message in _box_problems(reader, fmt):
         report("P302", message)
     names = image_names or {}
-    for use in _image_uses(data):
+    uses, textless = _drawn(data)
+    for use in uses:
         if use.ppi < MIN_PPI - 0.5:
             name = names.get(use.pixels, f"an image of {use.pixels[0]}×{use.pixels[1]} px")
             report("P310", f"{name} on page {use.page} is {use.ppi:.0f} ppi at its printed size (print wants {MIN_PPI})", "warning")
-    for number in _pages_without_text(data):
+    for number in textless:
         report("P311", f"page {number} has content but no text: are its fonts outlined or rasterised?", "warning")
     return found
 
@@ -72,23 +74,29 @@ def image_names(assets) -> dict[tuple[int, int], str]:
     return {size: " or ".join(hrefs) for size, hrefs in names.items()}
 
 
-def _unembedded_fonts(reader) -> set[str]:
+def _unembedded_fonts(fonts: list) -> set[str]:
     missing = set()
-    for page in reader.pages:
-        for font in _fonts(page.get("/Resources")):
-            if font.get("/Subtype") == "/Type3":
-                continue
-            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
-            descriptor = descendant.get("/FontDescriptor")
-            if descriptor is None or not any(key in descriptor.get_object() for key in FONT_FILES):
-                missing.add(str(font.get("/BaseFont", "?")).lstrip("/"))
+    for font in fonts:
+        descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        descriptor = descendant.get("/FontDescriptor")
+        if descriptor is None or not any(key in descriptor.get_object() for key in FONT_FILES):
+            missing.add(str(font.get("/BaseFont", "?")).lstrip("/"))
     return missing
 
 
-def _font_names(reader) -> set[str]:
-    """The fonts a PDF uses, without the subset prefix ("ABCDEF+PT-Serif" -> "PT-Serif")."""
-    return {str(font.get("/BaseFont", "?")).lstrip("/").split("+", 1)[-1]
-            for page in reader.pages for font in _fonts(page.get("/Resources")) if font.get("/Subtype") != "/Type3"}
+def _font_names(fonts: list) -> set[str]:
+    """The fonts' names, without the subset prefix ("ABCDEF+PT-Serif" -> "PT-Serif")."""
+    return {str(font.get("/BaseFont", "?")).lstrip("/").split("+", 1)[-1] for font in fonts}
+
+
+def _all_fonts(reader) -> list:
+    """Every font the pages use (not Type 3: those are drawings), each once however many pages share it."""
+    found = {}
+    for page in reader.pages:
+        for font in _fonts(page.get("/Resources")):
+            if font.get("/Subtype") != "/Type3":
+                found.setdefault(id(font), font)  # pypdf hands out one object per indirect reference
+    return list(found.values())
 
 
 def normalised(name: str) -> str:
@@ -144,33 +152,32 @@ def _size(rect: tuple[float, float, float, float]) -> tuple[float, float]:
     return rect[2] - rect[0], rect[3] - rect[1]
 
 
-def _pdfium_pages(data: bytes):
-    """(page number, page, its objects down into forms), read by PDFium, which parses content streams fast."""
+def _drawn(data: bytes) -> tuple[list[ImageUse], list[int]]:
+    """One pass of PDFium (which parses content streams fast) over every page and the forms on it: each image drawn
+    with its resolution, and the pages that paint something (text, images, fills; not only crop-mark strokes) but
+    have no extractable text."""
     import pypdfium2
-
-    document = pypdfium2.PdfDocument(data)
-    for number, page in enumerate(document, start=1):
-        yield number, page, list(page.get_objects(max_depth=8))
-
-
-def _image_uses(data: bytes) -> list[ImageUse]:
     from pypdfium2 import raw
 
-    uses = []
-    for number, _, objects in _pdfium_pages(data):
-        for obj in objects:
+    uses, textless = [], []
+    for number, page in enumerate(pypdfium2.PdfDocument(data), start=1):
+        paints = False
+        for obj in page.get_objects(max_depth=8):
             if obj.type == raw.FPDF_PAGEOBJ_IMAGE:
                 left, bottom, right, top = obj.get_bounds()
                 pixels = tuple(obj.get_px_size())
                 ppi = min(pixels[0] * 72 / max(right - left, 1e-6), pixels[1] * 72 / max(top - bottom, 1e-6))
                 uses.append(ImageUse(number, pixels, ppi))
-    return uses
+            paints = paints or _paints(obj)
+        if paints and not _has_text(page):
+            textless.append(number)
+    return uses, textless
 
 
-def _pages_without_text(data: bytes) -> list[int]:
-    """Pages that paint something (text, images, fills; not only crop-mark strokes) but have no extractable text."""
-    return [number for number, page, objects in _pdfium_pages(data)
-            if any(_paints(obj) for obj in objects) and not page.get_textpage().get_text_range().strip()]
+def _has_text(page) -> bool:
+    text = page.get_textpage()
+    count = text.count_chars()
+    return count > 0 and (count > 64 or bool(text.get_text_range().strip()))  # a long run is never all spaces
 
 
 def _paints(obj) -> bool:
