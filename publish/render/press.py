@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import uuid
 
@@ -10,39 +11,95 @@ from ..config import Config
 from ..impose import pad_order, padded
 from ..markup import Document
 from . import Output
-from .printed import BLEED, PrintEdition, layout_print
-from .weasy import captured_logs, render_document
+from .printed import BLEED, PrintEdition, layout_print, trimmed
+from .weasy import captured_logs
 
 MM = 72 / 25.4
 SLUG_AREA = 9  # mm of paper beyond the bleed that carries the crop marks
 MARK_GAP, MARK_LENGTH = 1, 6  # mm: marks start 1 mm outside the bleed so they never print on the sheet
-BLANK_PAGE = "<!DOCTYPE html><html><head><title>blank</title></head><body></body></html>"
 
 
 def render_press(config: Config, document: Document, edition: PrintEdition) -> Output:
-    """The print edition's layout with its bleed, padded to a multiple of 4 before the back cover; PDF/X-4 in the
-    project's inks when a profile is set (then laid out again: every colour changes)."""
-    options = {"pdf_variant": "pdf/x-4"} if config.press_icc else {}
-    laid_out = None if config.press_icc else edition.laid_out()  # outside the capture below: its warnings are the edition's
+    """The A5 PDF made a print shop's file: pages padded to a multiple of 4 before the back cover, trim and bleed
+    boxes, crop marks. With a press profile the edition is laid out again in the profile's inks (every colour
+    changes) and written as PDF/X-4 first."""
+    if not config.press_icc:
+        a5 = edition.pdf()  # outside the capture below: its warnings are the edition's
     with captured_logs(document) as warnings:
-        if laid_out is None:
+        if config.press_icc:
             css = (f'@page {{ bleed: {BLEED}mm }} @color-profile device-cmyk {{ src: url("{config.press_icc.as_uri()}"); '
                    "components: cyan, magenta, yellow, black; }\n")
-            laid_out = layout_print(config, document, css, ("press-cmyk.css",), **options)
-        pages = laid_out.pages
-        blank = _blank_page(config, document)
-        order = pad_order(len(pages), padded(len(pages)))
-        press = laid_out.copy([pages[i] if i is not None else blank for i in order])
-        data = press.write_pdf(pdf_identifier=True, finisher=_finish, **options)
-    return Output("press", f"{document.source.slug}.press.pdf", data, len(order), tuple(warnings))
+            laid_out = layout_print(config, document, css, ("press-cmyk.css",), pdf_variant="pdf/x-4")
+            a5 = trimmed(laid_out).write_pdf(pdf_identifier=True, pdf_variant="pdf/x-4", finisher=_stable_document_id)
+    data, pages = for_the_press(a5)
+    return Output("press", f"{document.source.slug}.press.pdf", data, pages, tuple(warnings))
 
 
-def _finish(document, pdf) -> None:
-    _crop_marks(document, pdf)
-    _stable_document_id(pdf)
+def for_the_press(pdf: bytes) -> tuple[bytes, int]:
+    """`pdf`'s pages (trimmed A5, whose backgrounds WeasyPrint painted into the bleed beyond the page edge) with the
+    bleed and the crop marks' margin shown, and blank pages before the last to make a multiple of 4; tags, links
+    and a PDF/UA claim left behind (this file goes to a press), a PDF/X output intent kept. Returns it and its pages."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, ByteStringObject, NameObject
+
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter()
+    width, height = (float(v) for v in reader.pages[0].trimbox[2:])
+    order = pad_order(len(reader.pages), padded(len(reader.pages)))
+    marks = writer._add_object(_crop_marks(width, height))
+    for index in order:
+        if index is None:
+            page = writer.add_blank_page(width, height)
+        else:
+            source = reader.pages[index]
+            for key in ("/StructParents", "/Tabs", "/Annots"):
+                source.pop(NameObject(key), None)
+            page = writer.add_page(source)
+        _set_boxes(page, width, height)
+        contents = page.raw_get("/Contents") if "/Contents" in page else ArrayObject()
+        page[NameObject("/Contents")] = ArrayObject([marks, *(contents if isinstance(contents, ArrayObject) else [contents])])
+    root = reader.trailer["/Root"]
+    if "/OutputIntents" in root:  # PDF/X: its intent and the XMP that declares it
+        for key in ("/OutputIntents", "/Metadata"):
+            writer.root_object[NameObject(key)] = root[key].clone(writer)
+    for key, value in (reader.metadata or {}).items():
+        writer._info.get_object()[NameObject(key)] = value.clone(writer) if hasattr(value, "clone") else value
+    if "/Lang" in root:
+        writer.root_object[NameObject("/Lang")] = root["/Lang"].clone(writer)
+    writer.pdf_header = reader.pdf_header
+    digest = hashlib.md5(pdf + b"press").digest()  # a /ID from the content, as for every file we write
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), len(order)
 
 
-def _stable_document_id(pdf) -> None:
+def _set_boxes(page, width: float, height: float) -> None:
+    from pypdf.generic import ArrayObject, FloatObject, NameObject
+
+    for name, margin in (("/TrimBox", 0), ("/BleedBox", BLEED * MM), ("/MediaBox", (BLEED + SLUG_AREA) * MM)):
+        page[NameObject(name)] = ArrayObject(FloatObject(round(v, 4)) for v in (-margin, -margin, width + margin, height + margin))
+    page.pop(NameObject("/CropBox"), None)
+    page.pop(NameObject("/ArtBox"), None)
+
+
+def _crop_marks(width: float, height: float):
+    """Crop marks at the corners of the trim, in the slug area only (they start 1 mm outside the bleed, so they
+    never print on the sheet), in registration colour: drawn first, in default user space."""
+    from pypdf.generic import DecodedStreamObject
+
+    start, end = (BLEED + MARK_GAP) * MM, (BLEED + MARK_GAP + MARK_LENGTH) * MM
+    lines = ["q", "0.25 w", "1 1 1 1 K"]  # registration: the marks print on every plate
+    for x, y, sx, sy in ((0, 0, -1, -1), (width, 0, 1, -1), (0, height, -1, 1), (width, height, 1, 1)):
+        lines += [f"{x + sx * start:.4f} {y:.4f} m", f"{x + sx * end:.4f} {y:.4f} l",
+                  f"{x:.4f} {y + sy * start:.4f} m", f"{x:.4f} {y + sy * end:.4f} l"]
+    lines += ["S", "Q"]
+    stream = DecodedStreamObject()
+    stream.set_data("\n".join(lines).encode("ascii"))
+    return stream.flate_encode()
+
+
+def _stable_document_id(document, pdf) -> None:
     """WeasyPrint writes a random xmp.did:<uuid4> for PDF/X; derive it from the content instead."""
     import pydyf
 
@@ -56,35 +113,3 @@ def _stable_document_id(pdf) -> None:
     stable = f"xmp.did:{uuid.UUID(bytes=digest.digest()[:16], version=4)}".encode()
     metadata[0].stream = [re.sub(rb"xmp\.did:[0-9a-f-]{36}", stable, chunk) if isinstance(chunk, bytes) else chunk
                           for chunk in metadata[0].stream]
-
-
-def _blank_page(config: Config, document: Document):
-    """One empty page with the same size and bleed, to pad with."""
-    css = f"@page {{ size: A5; bleed: {BLEED}mm; margin: 0; @bottom-right {{ content: none }} @bottom-left {{ content: none }} }}"
-    return render_document(config, document, BLANK_PAGE, (), css).pages[0]
-
-
-def _crop_marks(document, pdf) -> None:
-    """Widen each page's MediaBox past the bleed and draw crop marks there (WeasyPrint draws them inside it)."""
-    import pydyf
-
-    for page in (obj for obj in pdf.objects if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page"):
-        left, bottom, right, top = (float(v) for v in page["TrimBox"])
-        outer = (BLEED + SLUG_AREA) * MM
-        page["MediaBox"] = pydyf.Array([left - outer, bottom - outer, right + outer, top + outer])
-        marks = pydyf.Stream(compress=True)
-        marks.push_state()
-        marks.set_line_width(0.25)
-        marks.stream.append(b"1 1 1 1 K")  # registration: the marks print on every plate
-        start, end = (BLEED + MARK_GAP) * MM, (BLEED + MARK_GAP + MARK_LENGTH) * MM
-        for x, y, sx, sy in ((left, bottom, -1, -1), (right, bottom, 1, -1), (left, top, -1, 1), (right, top, 1, 1)):
-            marks.move_to(x + sx * start, y)
-            marks.line_to(x + sx * end, y)
-            marks.move_to(x, y + sy * start)
-            marks.line_to(x, y + sy * end)
-        marks.stroke()
-        marks.pop_state()
-        pdf.add_object(marks)
-        # First, so the marks are drawn in default user space, before WeasyPrint's stream flips the y axis.
-        contents = page["Contents"]
-        page["Contents"] = pydyf.Array([marks.reference, *(contents if isinstance(contents, list) else [contents])])

@@ -84,8 +84,7 @@ class PrintEdition:
     def trimmed(self, pages=None):
         """A document of `pages` (default: all) cut at the trim: bleed only changes where WeasyPrint writes the page
         edges (the cover's ground is painted past them, out of sight), so the same layout serves both."""
-        laid_out = self.laid_out()
-        return laid_out.copy([_without_bleed(page) for page in (laid_out.pages if pages is None else pages)])
+        return trimmed(self.laid_out(), pages)
 
     def pdf(self) -> bytes:
         """The A5 PDF: trim size, tagged (PDF/UA-1), its /ID derived from its content."""
@@ -103,6 +102,11 @@ class PrintEdition:
             data = self.trimmed(self.laid_out().pages[:1]).write_pdf()
         self.warnings += tuple(found)
         return data
+
+
+def trimmed(laid_out, pages=None):
+    """A copy of WeasyPrint's `laid_out` document (or of its `pages`) whose pages end at the trim."""
+    return laid_out.copy([_without_bleed(page) for page in (laid_out.pages if pages is None else pages)])
 
 
 def _without_bleed(page):
