@@ -126,9 +126,11 @@ def placements(sheet: Sheet, order: list[int | None], creep: float) -> list[Plac
 
 def impose(pdf: bytes, *, signature: int | str | None = None, paper_thickness_mm: float = 0.1) -> bytes:
     """Two A5 pages per A4 landscape side in saddle-stitch order, with creep compensation; deterministic."""
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfWriter
 
-    reader = PdfReader(io.BytesIO(pdf))
+    from .pdfs import read
+
+    reader = read(pdf)
     count = len(reader.pages)
     size = choose_signature(count, signature)
     geometry = _geometry(reader)

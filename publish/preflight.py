@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 from .errors import Diagnostic
@@ -30,9 +29,9 @@ def preflight(data: bytes, fmt: str, path: str, image_names: dict[tuple[int, int
     """Every problem in a PDF of format pdf, press or booklet: errors (unembedded fonts, wrong boxes) and warnings.
 
     `project_fonts` are the normalised names of the fonts the project ships; any other font is a system fallback."""
-    from pypdf import PdfReader
+    from .pdfs import read
 
-    reader = PdfReader(io.BytesIO(data))
+    reader = read(data)
     found: list[Diagnostic] = []
 
     def report(code: str, message: str, severity: str = "error") -> None:

@@ -39,10 +39,12 @@ def for_the_press(pdf: bytes) -> tuple[bytes, int]:
     """`pdf`'s pages (trimmed A5, whose backgrounds WeasyPrint painted into the bleed beyond the page edge) with the
     bleed and the crop marks' margin shown, and blank pages before the last to make a multiple of 4; tags, links
     and a PDF/UA claim left behind (this file goes to a press), a PDF/X output intent kept. Returns it and its pages."""
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfWriter
     from pypdf.generic import ArrayObject, ByteStringObject, NameObject
 
-    reader = PdfReader(io.BytesIO(pdf))
+    from ..pdfs import read
+
+    reader = read(pdf)
     writer = PdfWriter()
     width, height = (float(v) for v in reader.pages[0].trimbox[2:])
     order = pad_order(len(reader.pages), padded(len(reader.pages)))
@@ -52,9 +54,12 @@ def for_the_press(pdf: bytes) -> tuple[bytes, int]:
             page = writer.add_blank_page(width, height)
         else:
             source = reader.pages[index]
-            for key in ("/StructParents", "/Tabs", "/Annots"):
-                source.pop(NameObject(key), None)
-            page = writer.add_page(source)
+            left_behind = {key: source.pop(key) for key in (NameObject("/StructParents"), NameObject("/Tabs"),
+                                                           NameObject("/Annots")) if key in source}
+            try:
+                page = writer.add_page(source)
+            finally:  # the reader is shared (pdfs.py): it stays as it was read
+                source.update(left_behind)
         _set_boxes(page, width, height)
         contents = page.raw_get("/Contents") if "/Contents" in page else ArrayObject()
         page[NameObject("/Contents")] = ArrayObject([marks, *(contents if isinstance(contents, ArrayObject) else [contents])])
