@@ -154,7 +154,7 @@ def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bo
         with budget.scratch():
             results.update((i, deliver(render(f))) for i, f in todo)  # in-process: tracebacks surface, no budget
     elif todo:
-        _warm_up(config, formats)
+        _warm_up(config, formats, [f for _, f in todo])
         limits = budget.Budget(config.render_timeout, config.render_memory)
 
         def done(n: int, result):
@@ -186,9 +186,10 @@ def _strict(diagnostics: tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:
                  for d in diagnostics)
 
 
-def _warm_up(config: Config, formats: tuple[str, ...]) -> None:
-    """Import what the renders need, compile the templates and lay out one word, once per process: every child is
-    forked from here and starts warm (cffi parses WeasyPrint's C types on first use: 0.1 s a child otherwise)."""
+def _warm_up(config: Config, formats: tuple[str, ...], files: list[Path]) -> None:
+    """Import what the renders need, compile the templates, lay out one word and read the hyphenation patterns of
+    the sources' languages, once per process: every child is forked from here and starts warm (cffi parses
+    WeasyPrint's C types on first use, pyphen parses a language's patterns: 0.1 s each, a child, otherwise)."""
     from .editions import warm_templates
 
     wanted = [FORMATS[f] for f in formats]
@@ -204,6 +205,25 @@ def _warm_up(config: Config, formats: tuple[str, ...]) -> None:
 
         HTML(string="<p>warm</p>").render().write_pdf()
         _WARMED.add("weasyprint")
+    if any(f.prints for f in wanted):
+        _hyphenation_patterns(config, files)
+
+
+def _hyphenation_patterns(config: Config, files: list[Path]) -> None:
+    """Load pyphen's patterns (it keeps them per process) for each language the sources' front matter names."""
+    import pyphen
+
+    from .sources import load
+
+    for path in files:
+        try:
+            lang = load(path, _display(config, path)).meta.lang
+        except (PublishError, OSError):  # the child says what is wrong with it
+            continue
+        known = pyphen.language_fallback(lang.replace("-", "_"))
+        if known and known not in _WARMED:
+            pyphen.Pyphen(lang=known)
+            _WARMED.add(known)
 
 
 _WARMED: set[str] = set()

@@ -155,3 +155,22 @@ def test_a_rebuild_from_the_cache_does_not_import_weasyprint(project):
     again = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and again.stdout.strip() == "False", again.stderr
     assert "wrote dist/one.pdf" in again.stderr and json.loads((project / "dist" / "manifest.json").read_text())["artifacts"]
+
+
+@pytest.mark.parametrize("in_process", [False, True], ids=["forked", "in-process"])
+def test_strict_fails_on_a_weasyprint_warning_in_a_second_build_in_the_same_process(tmp_path, monkeypatch, in_process):
+    """A layout's WeasyPrint warnings belong to that build: a second render in the same process (watch, a library
+    user) and a build served from the cache both still report them, and --strict fails on them."""
+    if in_process:
+        monkeypatch.setenv("PUBLISH_DEBUG", "1")  # no child processes: WeasyPrint's state stays in this one
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "a.md").write_text(TEXT.format(title="A", body="Text."))
+    (tmp_path / "styles").mkdir()
+    (tmp_path / "styles" / "print.css").write_text((REPO / "styles" / "print.css").read_text()
+                                                   + "\n.titlepage { background: url(missing-texture.png) }\n")
+    for force in (True, True, False):  # rendered, rendered again, then from the cache
+        lenient = build(out=tmp_path / "dist", root=tmp_path, formats=["pdf", "epub"], force=force)
+        said = [d for d in lenient.diagnostics if d.code == "R200" and "missing-texture" in d.message]
+        assert lenient.ok and len(said) == 1, said  # once, however many formats print from the layout
+        strict = build(out=tmp_path / "strict", root=tmp_path, formats=["pdf", "epub"], strict=True, force=force)
+        assert not strict.ok and "R200" in {d.code for d in strict.diagnostics if d.severity == "error"}

@@ -89,8 +89,9 @@ class PrintEdition:
     def pdf(self) -> bytes:
         """The A5 PDF: trim size, tagged (PDF/UA-1), its /ID derived from its content."""
         if self._pdf is None:
+            pages = self.trimmed()  # laid out first: the layout's warnings are said once, by laid_out
             with captured_logs(self.document) as found:
-                self._pdf = self.trimmed().write_pdf(pdf_identifier=True, pdf_variant="pdf/ua-1")
+                self._pdf = pages.write_pdf(pdf_identifier=True, pdf_variant="pdf/ua-1")
             self.warnings += tuple(found)
         return self._pdf
 
@@ -98,8 +99,9 @@ class PrintEdition:
         """A PDF whose first page is the cover: the A5 PDF when it is written anyway, else the cover page alone."""
         if self._pdf is not None:
             return self._pdf
+        cover = self.trimmed(self.laid_out().pages[:1])
         with captured_logs(self.document) as found:
-            data = self.trimmed(self.laid_out().pages[:1]).write_pdf()
+            data = cover.write_pdf()
         self.warnings += tuple(found)
         return data
 
