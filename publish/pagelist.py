@@ -119,9 +119,11 @@ def _text_stream(parts):
     chars, where = [], []
     for n, (_, _, _, text) in enumerate(chunks):
         for offset, char in enumerate(text):
-            for folded in _normal(char):
-                chars.append(folded)
-                where.append((n, offset))
+            if char.isspace() or char == "\u00ad":  # what _normal leaves out
+                continue
+            folded = char.casefold()  # one letter, or more ("ß" -> "ss"), each mapped back to it
+            chars.append(folded)
+            where += [(n, offset)] * len(folded)
     return chunks, "".join(chars), where
 
 
