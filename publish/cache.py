@@ -76,7 +76,10 @@ class Cache:
         self.common = digest.hexdigest()
 
     def key(self, source: bytes, display: str) -> str:
-        return hashlib.sha256(f"{self.common}\0{display}\0".encode() + source).hexdigest()
+        """The entry's name: which source, under which settings (so that a source's older versions can be told
+        apart and dropped), and its text."""
+        text = hashlib.sha256(f"{self.common}\0{display}\0".encode() + source).hexdigest()
+        return f"{hashlib.sha256(display.encode()).hexdigest()[:16]}-{self.common[:16]}-{text[:32]}"
 
     def get(self, key: str) -> Hit | None:
         """The entry stored under `key`, if its inputs are unchanged and its files intact."""
@@ -119,6 +122,9 @@ class Cache:
                 os.replace(aside, target)
                 if stale:
                     shutil.rmtree(stale, ignore_errors=True)
+                for older in self.folder.glob(key.rsplit("-", 1)[0] + "-*"):  # the source's earlier texts
+                    if older.name != key:
+                        shutil.rmtree(older, ignore_errors=True)
             except OSError:
                 shutil.rmtree(aside, ignore_errors=True)
         except OSError:

@@ -72,6 +72,7 @@ def test_changing_one_source_or_its_image_rebuilds_that_source_only(project):
     (project / "source" / "three.md").write_text(TEXT.format(title="Three", body="Third, changed."))
     build(out=project / "dist", root=project, formats=["html"])
     assert rendered(before, project) == 1 and "Third, changed." in (project / "dist" / "three.html").read_text()
+    assert len(entries(project)) == 3  # the entry of three.md's older text is gone: the cache does not grow
     before = entries(project)
     old = (project / "dist" / "one.html").read_bytes()
     (project / "source" / "images" / "photo.png").write_bytes(png((40, 40, 200)))
