@@ -193,19 +193,20 @@ def _warm_up(config: Config, formats: tuple[str, ...], files: list[Path]) -> Non
     from .editions import warm_templates
 
     wanted = [FORMATS[f] for f in formats]
-    if any(f.prints for f in wanted):
+    prints = any(f.prints for f in wanted)
+    if prints:
         from .weasyprint_import import import_weasyprint
 
         import_weasyprint()
     for module in dict.fromkeys([*WARM, *(m for f in wanted for m in f.imports), *(f.renderer.split(":")[0] for f in wanted)]):
         importlib.import_module(module)
     warm_templates(config)
-    if any(f.prints for f in wanted) and "weasyprint" not in _WARMED:
-        from weasyprint import HTML
+    if prints:
+        if "weasyprint" not in _WARMED:
+            from weasyprint import HTML
 
-        HTML(string="<p>warm</p>").render().write_pdf()
-        _WARMED.add("weasyprint")
-    if any(f.prints for f in wanted):
+            HTML(string="<p>warm</p>").render().write_pdf()
+            _WARMED.add("weasyprint")
         _hyphenation_patterns(config, files)
 
 

@@ -67,8 +67,9 @@ def for_the_press(pdf: bytes) -> tuple[bytes, int]:
     if "/OutputIntents" in root:  # PDF/X: its intent and the XMP that declares it
         for key in ("/OutputIntents", "/Metadata"):
             writer.root_object[NameObject(key)] = root[key].clone(writer)
+    info = writer._info.get_object()  # not add_metadata, which would make PDF/X's /Trapped name a string
     for key, value in (reader.metadata or {}).items():
-        writer._info.get_object()[NameObject(key)] = value.clone(writer) if hasattr(value, "clone") else value
+        info[NameObject(key)] = value.clone(writer)
     if "/Lang" in root:
         writer.root_object[NameObject("/Lang")] = root["/Lang"].clone(writer)
     writer.pdf_header = reader.pdf_header
