@@ -17,7 +17,7 @@ P4  a long text (benchmarks/texts/persuasion.md, 150+ A5 pages), all five format
 P5  `publish watch --format pdf`: from writing a change to the source to the new PDF on disk, against a warm
     `publish.pipeline.build(..., formats=["pdf"])` called again in one process; goal ≤ 1.5×.
 
-Until `publish build` has `--force` (and its cache), P3 says "cache not implemented" and `--force` is left out."""
+The build cache goes to a temporary folder of the run (PUBLISH_CACHE), never the user's own."""
 
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ import json
 import os
 import re
 import shlex
-import shutil
 import signal
 import socket
 import statistics
@@ -56,15 +55,14 @@ json.dump({"seconds": seconds, "peak_kib": resource.getrusage(resource.RUSAGE_CH
 sys.exit(code)
 """
 
-# Calls build() (with force=True when it takes it) runs+1 times in one process and prints the times of all but the first (the warm ones).
-WARM = """import inspect, json, sys, time
+# Calls build(force=True) runs+1 times in one process and prints the times of all but the first (the warm ones).
+WARM = """import json, sys, time
 from publish.pipeline import build
 source, out, root, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-force = {"force": True} if "force" in inspect.signature(build).parameters else {}  # past the build cache, if any
 times = []
 for _ in range(runs + 1):
     started = time.perf_counter()
-    manifest = build([source], out=out, formats=["pdf"], root=root, **force)
+    manifest = build([source], out=out, formats=["pdf"], root=root, force=True)  # past the build cache
     times.append(time.perf_counter() - started)
     if manifest.failed:
         sys.exit(f"build failed: {manifest.failed}")
@@ -88,7 +86,6 @@ class Bench:
     tmp: Path
     runs: int
     long_runs: int
-    force: bool
     commands: dict[str, str]
 
     def record(self, label: str, command: list[str], cwd: Path) -> None:
@@ -107,11 +104,8 @@ def env_with_venv() -> dict[str, str]:
     return {**os.environ, "PATH": f"{Path(PYTHON).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
-def cold(command: list[str], cwd: Path, keep_cache: bool = False) -> tuple[float, int]:
-    """Run a command in a fresh process; its wall time in seconds and the peak RSS of its process tree in KiB.
-    Unless `keep_cache`, a `publish build` without --force (while the tool lacks it) starts with no build cache."""
-    if not keep_cache and command[1:4] == ["-m", "publish", "build"] and "--force" not in command:
-        shutil.rmtree(cwd / ".publish-cache", ignore_errors=True)  # where publish/cache.py keeps it
+def cold(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Run a command in a fresh process; its wall time in seconds and the peak RSS of its process tree in KiB."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as report:
         result_path = report.name
     try:
@@ -135,18 +129,12 @@ def publish(*args: str) -> list[str]:
 
 
 def build_command(bench: Bench, source: str, out: Path, *extra: str, force: bool = True) -> list[str]:
-    """`publish build SOURCE --out OUT`, with --force when asked for and the tool has it."""
-    return publish("build", source, "--out", str(out), *extra, *(["--force"] if force and bench.force else []))
-
-
-def has_force() -> bool:
-    """Whether `publish build` takes --force (the cache's bypass)."""
-    shown = subprocess.run(publish("build", "--help"), cwd=REPO, capture_output=True, text=True).stdout
-    return "--force" in shown
+    """`publish build SOURCE --out OUT`, past the build cache unless `force` is false."""
+    return publish("build", source, "--out", str(out), *extra, *(["--force"] if force else []))
 
 
 def make_project(where: Path, sources: dict[str, str]) -> Path:
-    """A project folder holding source/<slug>.md for each text; its cache (.publish-cache/) stays in it too."""
+    """A project folder holding source/<slug>.md for each text."""
     (where / "source").mkdir(parents=True)
     for slug, text in sources.items():
         (where / "source" / f"{slug}.md").write_text(text, encoding="utf-8")
@@ -195,8 +183,6 @@ def p2_jobs(bench: Bench) -> list[Row]:
 
 def p3_rebuild(bench: Bench) -> list[Row]:
     """A rebuild with nothing changed against a full build, and whether WeasyPrint is imported during it."""
-    if not bench.force:
-        return [Row("P3", "no-change rebuild", "cache not implemented", "—", "—", "≤ 0.15×", "—")]
     log("P3: a rebuild with nothing changed against a full build")
     root = make_project(bench.tmp / "p3", {SEED.stem: SEED.read_text(encoding="utf-8")})
     out = bench.tmp / "p3-out"
@@ -207,7 +193,7 @@ def p3_rebuild(bench: Bench) -> list[Row]:
     full, again = [], []
     for _ in range(bench.runs):
         full.append(cold(full_command, root)[0])
-        again.append(cold(again_command, root, keep_cache=True)[0])
+        again.append(cold(again_command, root)[0])
     traced = [PYTHON, "-X", "importtime", *again_command[1:]]
     bench.record("P3 import check", traced, root)
     stderr = subprocess.run(traced, cwd=root, capture_output=True, text=True, check=True).stderr
@@ -388,8 +374,7 @@ def table(rows: list[Row], bench: Bench) -> str:
 
 
 def machine(bench: Bench) -> str:
-    return (f"Machine: nproc {len(os.sched_getaffinity(0))}, Python {sys.version.split()[0]}, "
-            f"publish build --force {'supported' if bench.force else 'not supported yet'}.")
+    return f"Machine: nproc {len(os.sched_getaffinity(0))}, Python {sys.version.split()[0]}."
 
 
 def main() -> None:
@@ -403,7 +388,8 @@ def main() -> None:
         parser.error(f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
     measures = {"P1": p1_seed, "P2": p2_jobs, "P3": p3_rebuild, "P4": p4_long, "P5": p5_watch}
     with tempfile.TemporaryDirectory(prefix="publish-targets-") as tmp:
-        bench = Bench(Path(tmp), args.runs or 5, args.runs or 3, has_force(), {})
+        os.environ["PUBLISH_CACHE"] = str(Path(tmp) / "cache")  # every process of the run, the watch too
+        bench = Bench(Path(tmp), args.runs or 5, args.runs or 3, {})
         rows = [r for target in TARGETS if target in only for r in measures[target](bench)]
     print(table(rows, bench))
     print(f"\n{machine(bench)}\n\nCommands:\n")

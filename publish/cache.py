@@ -1,12 +1,14 @@
-"""The build cache: each source's files and diagnostics from its last successful build, kept in the project's
-.publish-cache/ folder, so that a rebuild of an unchanged source renders nothing (and imports no WeasyPrint).
+"""The build cache: each source's files and diagnostics from its last successful build, kept in the user's cache
+folder (see `location`), so that a rebuild of an unchanged source renders nothing (and imports no WeasyPrint).
+It lives outside the project so that no repository can bring entries of its own: a cached file is published as built.
 
 An entry is found by a key made of everything that can change the files: the tool (its version and its own code),
 the libraries that render, the project's settings, styles, fonts and templates, the formats asked for,
 SOURCE_DATE_EPOCH, and the source's own bytes. It is used only if the files the source drew in (its images, its
 cover) still have the same contents and the pamphlets its links point to still exist or are still missing, and if
 every stored file still has the sha256 it was stored with. An entry is written in a folder aside and renamed into
-place, so an interrupted build leaves no half-written entry; the folder can be deleted at any time."""
+place, so an interrupted build leaves no half-written entry; the folder can be deleted at any time, and the folders
+of projects that no longer exist are deleted by the next build."""
 
 from __future__ import annotations
 
@@ -23,7 +25,6 @@ from . import __version__
 from .config import Config
 from .errors import Diagnostic
 
-FOLDER = ".publish-cache"
 # What lays out, draws and packs the files: a new version of any may change their bytes.
 LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "pyphen", "fonttools", "uharfbuzz",
              "ebooklib", "markdown", "jinja2", "pyyaml", "pypdf", "pypdfium2", "pillow", "lxml", "nh3", "segno", "babel",
@@ -63,7 +64,8 @@ class Cache:
     nothing is looked up, and what is rendered replaces what was kept."""
 
     def __init__(self, config: Config, formats: tuple[str, ...], read: bool = True) -> None:
-        self.folder, self.read = config.root / FOLDER, read
+        self.folder, self.root, self.formats, self.read = location(config.root), config.root, formats, read
+        _forget_projects_gone(self.folder.parent)
         digest = hashlib.sha256(repr((__version__, formats, config.epoch)).encode())
         for library in LIBRARIES:
             try:
@@ -92,8 +94,12 @@ class Cache:
             record = json.loads((entry / "entry.json").read_text(encoding="utf-8"))
             if any(_state(name, was) != was for name, was in record["inputs"].items()):
                 return None
+            if [item["format"] for item in record["outputs"]] != list(self.formats):
+                return None
             outputs = []
             for item in record["outputs"]:
+                if Path(item["filename"]).name != item["filename"] or item["filename"].startswith("."):
+                    return None  # never a path: the name is written into --out
                 data = (entry / item["filename"]).read_bytes()
                 if hashlib.sha256(data).hexdigest() != item["sha256"]:
                     return None
@@ -109,7 +115,8 @@ class Cache:
                   "outputs": [{"format": o.format, "filename": o.filename, "pages": o.pages,
                                "sha256": hashlib.sha256(o.data).hexdigest()} for o in outputs]}
         try:
-            self.folder.mkdir(exist_ok=True)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / "project").write_text(str(self.root), encoding="utf-8")
             aside = Path(tempfile.mkdtemp(prefix=".part-", dir=self.folder))
             try:
                 for output in outputs:
@@ -129,6 +136,27 @@ class Cache:
                 shutil.rmtree(aside, ignore_errors=True)
         except OSError:
             pass
+
+
+def location(root: Path) -> Path:
+    """The cache of the project at `root`: a folder named after it in $PUBLISH_CACHE, or else in the user's cache
+    folder ($XDG_CACHE_HOME, or ~/.cache) under publish/."""
+    base = os.environ.get("PUBLISH_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "publish"
+    return Path(base) / hashlib.sha256(str(root).encode()).hexdigest()[:16]
+
+
+def _forget_projects_gone(base: Path) -> None:
+    """Delete the caches of projects whose folder is gone (a CI checkout, a test's temporary folder)."""
+    try:
+        for folder in base.iterdir():
+            try:
+                gone = not Path((folder / "project").read_text(encoding="utf-8")).is_dir()
+            except OSError:
+                continue  # being written, or not one of ours
+            if gone:
+                shutil.rmtree(folder, ignore_errors=True)
+    except OSError:
+        pass
 
 
 def _files(*folders: Path) -> list[Path]:

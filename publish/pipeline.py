@@ -61,7 +61,7 @@ def build(
         files = [f for n, f in enumerate(files) if n % count == index - 1]
     out_dir = _within(config, out)
     check_writable(out_dir, str(out))  # before any rendering: a read-only --out fails at once
-    cache = None if config.allowed_hosts else Cache(config, formats, read=not force)  # remote files may change unseen
+    cache = _cache(config, formats, force)
     written = _run(config, files, formats, strict, jobs, cache, partial(_write, out_dir, str(out), cache))  # as each is done
     artifacts: list[Artifact] = [a for result, made in written for a in made]
     diagnostics: list[Diagnostic] = list(missing) + [d for result, _ in written for d in result.diagnostics]
@@ -164,6 +164,16 @@ def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bo
         with budget.scratch():  # set before forking: every child's temporary files go there
             results.update(zip((i for i, _ in todo), budget.run_all(render, [f for _, f in todo], limits, jobs, done)))
     return [results[i] for i in range(len(files))]
+
+
+def _cache(config: Config, formats: tuple[str, ...], force: bool) -> Cache | None:
+    """The build cache, unless the project downloads (what a host serves may change unseen) or has no home for it."""
+    if config.allowed_hosts:
+        return None
+    try:
+        return Cache(config, formats, read=not force)
+    except RuntimeError:  # Path.home(): no home folder
+        return None
 
 
 def _cached(config: Config, cache: Cache | None, path: Path, strict: bool) -> SourceResult | None:

@@ -18,6 +18,18 @@ def pytest_addoption(parser):
                           "(or set PUBLISH_UPDATE_REFERENCES=1), then skip those tests")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def build_cache(tmp_path_factory):
+    """The build cache in a folder of the test session, not the user's own (cache.location reads PUBLISH_CACHE)."""
+    before = os.environ.get("PUBLISH_CACHE")
+    os.environ["PUBLISH_CACHE"] = str(tmp_path_factory.mktemp("publish-cache"))
+    yield Path(os.environ["PUBLISH_CACHE"])
+    if before is None:
+        del os.environ["PUBLISH_CACHE"]
+    else:
+        os.environ["PUBLISH_CACHE"] = before
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """The seed built into a temporary --out with every format; returns (out_dir, manifest)."""

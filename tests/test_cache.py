@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from publish import build
-from publish.cache import FOLDER
+from publish.cache import location
 
 REPO = Path(__file__).resolve().parent.parent
 TEXT = "---\ntitle: {title}\nauthor: A. Writer\ndate: 2024-05-01\n---\n\n{body}\n"
@@ -40,8 +40,8 @@ def project(tmp_path):
 
 def entries(root: Path) -> dict[str, bytes]:
     """The cache's entries: a rendered source writes its entry (a new one, or anew when its inputs changed)."""
-    folder = root / FOLDER
-    return {p.name: (p / "entry.json").read_bytes() for p in folder.iterdir() if not p.name.startswith(".")} if folder.is_dir() else {}
+    folder = location(root)
+    return {p.name: (p / "entry.json").read_bytes() for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")} if folder.is_dir() else {}
 
 
 def rendered(before: dict[str, bytes], root: Path) -> int:
@@ -126,19 +126,40 @@ def test_without_a_date_the_files_modification_time_is_an_input(tmp_path):
 def test_force_renders_again_and_a_damaged_or_half_written_entry_is_never_served(project):
     build(out=project / "dist", root=project, formats=["html"])
     made = outputs(project)
-    (key,) = [k for k in entries(project) if (project / FOLDER / k / "three.html").is_file()]
-    record = json.loads((project / FOLDER / key / "entry.json").read_text())
+    (key,) = [k for k in entries(project) if (location(project) / k / "three.html").is_file()]
+    record = json.loads((location(project) / key / "entry.json").read_text())
     record["diagnostics"].append({"path": "source/three.md", "line": 1, "col": 1, "code": "P999",
                                   "message": "from the cache", "severity": "warning"})
-    (project / FOLDER / key / "entry.json").write_text(json.dumps(record))
+    (location(project) / key / "entry.json").write_text(json.dumps(record))
     assert "P999" in {d.code for d in build(out=project / "dist", root=project, formats=["html"]).diagnostics}
     assert "P999" not in {d.code for d in build(out=project / "dist", root=project, formats=["html"], force=True).diagnostics}
     assert "P999" not in {d.code for d in build(out=project / "dist", root=project, formats=["html"]).diagnostics}  # replaced
     # An entry whose file was changed on disk, or a folder an interrupted build left aside, is not used.
-    (project / FOLDER / key / "three.html").write_bytes(b"<p>damaged</p>")
-    (project / FOLDER / ".part-x").mkdir()
+    (location(project) / key / "three.html").write_bytes(b"<p>damaged</p>")
+    (location(project) / ".part-x").mkdir()
     build(out=project / "dist", root=project, formats=["html"])
     assert outputs(project) == made
+    # Nor is an entry that names a file outside --out.
+    record = json.loads((location(project) / key / "entry.json").read_text())
+    record["outputs"][0]["filename"] = "../evil.html"
+    (location(project) / key / "evil.html").write_bytes(b"<p>evil</p>")
+    (location(project) / key / "entry.json").write_text(json.dumps(record))
+    build(out=project / "dist", root=project, formats=["html"])
+    assert outputs(project) == made and not (project / "evil.html").exists()
+    assert sorted(p.name for p in project.iterdir()) == ["dist", "source"]  # the cache is not in the project
+
+
+def test_the_cache_of_a_project_that_is_gone_is_deleted(tmp_path):
+    for name in ("kept", "gone"):
+        (tmp_path / name / "source").mkdir(parents=True)
+        (tmp_path / name / "source" / "a.md").write_text(TEXT.format(title="A", body="Text."))
+        build(out=tmp_path / name / "dist", root=tmp_path / name, formats=["html"])
+    import shutil
+
+    shutil.rmtree(tmp_path / "gone")
+    assert location(tmp_path / "gone").is_dir()
+    build(out=tmp_path / "kept" / "dist", root=tmp_path / "kept", formats=["html"])
+    assert not location(tmp_path / "gone").exists() and entries(tmp_path / "kept")
 
 
 def test_strict_fails_on_a_cached_warning(project):
