@@ -298,9 +298,11 @@ def _preflight(config: Config, document, outputs) -> tuple[Diagnostic, ...]:
 
     pdfs = [o for o in outputs if FORMATS[o.format].pdf]
     names, fonts = (image_names(_printed_images(document)), project_font_names(config)) if pdfs else ({}, frozenset())
+    built = {o.format for o in pdfs}
     found, said = [], set()
     for output in pdfs:
-        for d in preflight(output.data, output.format, output.filename, names, fonts):
+        drawn = output.pages_of not in built  # pages placed as they are from a PDF read back here: read there
+        for d in preflight(output.data, output.format, output.filename, names, fonts, drawn):
             if d.severity == "warning":  # the same low-resolution image or fallback font in every PDF: say it once
                 key = (d.code, re.sub(r" on page \d+", "", d.message))
                 if key in said:

@@ -25,10 +25,12 @@ class ImageUse:
 
 
 def preflight(data: bytes, fmt: str, path: str, image_names: dict[tuple[int, int], str] | None = None,
-              project_fonts: frozenset[str] | None = None) -> list[Diagnostic]:
+              project_fonts: frozenset[str] | None = None, drawn: bool = True) -> list[Diagnostic]:
     """Every problem in a PDF of format pdf, press or booklet: errors (unembedded fonts, wrong boxes) and warnings.
 
-    `project_fonts` are the normalised names of the fonts the project ships; any other font is a system fallback."""
+    `project_fonts` are the normalised names of the fonts the project ships; any other font is a system fallback.
+    Without `drawn`, what the pages draw (image resolution, text) is not read: the caller read the same pages in
+    the PDF they were placed from."""
     from .pdfs import read
 
     reader = read(data)
@@ -45,7 +47,7 @@ def preflight(data: bytes, fmt: str, path: str, image_names: dict[tuple[int, int
     for message in _box_problems(reader, fmt):
         report("P302", message)
     names = image_names or {}
-    uses, textless = _drawn(data)
+    uses, textless = _drawn(data) if drawn else ([], [])
     for use in uses:
         if use.ppi < MIN_PPI - 0.5:
             name = names.get(use.pixels, f"an image of {use.pixels[0]}×{use.pixels[1]} px")

@@ -17,6 +17,7 @@ class Output:
     data: bytes
     pages: int | None = None
     warnings: tuple[Diagnostic, ...] = ()
+    pages_of: str = ""  # the format whose PDF pages it places as they are (the booklet and press: "pdf")
 
 
 @dataclass(frozen=True)

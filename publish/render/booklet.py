@@ -14,4 +14,4 @@ def render_booklet(config: Config, document: Document, edition: PrintEdition) ->
     data = impose(edition.pdf(), signature=config.signature, paper_thickness_mm=config.paper_thickness)
     pages = len(edition.laid_out().pages)
     sides = padded(pages, choose_signature(pages, config.signature)) // 2  # two A5 pages to a side of A4
-    return Output("booklet", f"{document.source.slug}.booklet.pdf", data, sides)
+    return Output("booklet", f"{document.source.slug}.booklet.pdf", data, sides, pages_of="pdf")

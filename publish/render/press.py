@@ -32,7 +32,7 @@ def render_press(config: Config, document: Document, edition: PrintEdition) -> O
             laid_out = layout_print(config, document, css, ("press-cmyk.css",), pdf_variant="pdf/x-4")
             a5 = trimmed(laid_out).write_pdf(pdf_identifier=True, pdf_variant="pdf/x-4", finisher=_stable_document_id)
     data, pages = for_the_press(a5)
-    return Output("press", f"{document.source.slug}.press.pdf", data, pages, tuple(warnings))
+    return Output("press", f"{document.source.slug}.press.pdf", data, pages, tuple(warnings), "" if config.press_icc else "pdf")
 
 
 def for_the_press(pdf: bytes) -> tuple[bytes, int]:
