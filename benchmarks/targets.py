@@ -11,8 +11,9 @@ P2  eight copies of the seed in one call with `--jobs 2`, against eight calls of
 P3  a rebuild with nothing changed, against a full build with `--force`; goal ≤ 0.15×, and WeasyPrint is not
     imported during the rebuild (checked once with `python -X importtime`).
 P4  a long text (benchmarks/texts/persuasion.md, 150+ A5 pages), all five formats, against bare WeasyPrint
-    rendering that text's web edition once; goal ≤ 1.3×. Peak memory of the build with its child processes
-    ≤ 400 MB. Time per page flat: (seconds per page at ~300 pages) / (seconds per page at ~30 pages) ≤ 1.2,
+    rendering that text's web edition once; goal ≤ 1.3×. A second row sets the same build against bare WeasyPrint
+    rendering the print edition's HTML (the same A5 pages, without the other formats, the tags or the checks).
+    Peak memory of the build with its child processes ≤ 400 MB. Time per page flat: (seconds per page at ~300 pages) / (seconds per page at ~30 pages) ≤ 1.2,
     the two texts cut from the same chapters (repeated for 300 pages).
 P5  `publish watch --format pdf`: from writing a change to the source to the new PDF on disk, against a warm
     `publish.pipeline.build(..., formats=["pdf"])` called again in one process; goal ≤ 1.5×.
@@ -53,6 +54,23 @@ code = subprocess.run(sys.argv[2:]).returncode
 seconds = time.perf_counter() - started
 json.dump({"seconds": seconds, "peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, open(sys.argv[1], "w"))
 sys.exit(code)
+"""
+
+# Writes the print edition's HTML, with its stylesheets and fonts inline, as one file bare WeasyPrint can render:
+# the same A5 pages publish lays out, without the other formats, the tags or the checks.
+PRINTED_HTML = """import sys
+from pathlib import Path
+from publish.config import load_config
+from publish.editions import stylesheet
+from publish.fonts import FACES, font_face_css, font_path
+from publish.markup import to_document
+from publish.render.printed import BLEED, print_html
+from publish.sources import load
+config, source = load_config("."), Path(sys.argv[1]).resolve()
+document = to_document(load(source, source.name))
+css = font_face_css({f.file: font_path(config, f).resolve().as_uri() for f in FACES})
+css += stylesheet(config, "base.css", "print.css") + f"@page {{ bleed: {BLEED}mm }}"
+Path(sys.argv[2]).write_text(print_html(config, document).replace("</head>", f"<style>{css}</style></head>", 1))
 """
 
 # Calls build(force=True) runs+1 times in one process and prints the times of all but the first (the warm ones).
@@ -248,11 +266,16 @@ def p4_long(bench: Bench) -> list[Row]:
     html.write_bytes((out / f"{LONG_TEXT.stem}.html").read_bytes())
     bare = median_cold(bench, "P4 yardstick", [PYTHON, "-m", "weasyprint", str(html), str(bench.tmp / "out.pdf")],
                        bench.tmp, bench.long_runs)
+    printed = bench.tmp / "printed.html"
+    subprocess.run([PYTHON, "-c", PRINTED_HTML, str(root / "source" / LONG_TEXT.name), str(printed)], cwd=root, check=True)
+    same = median_cold(bench, "P4 same pages", [PYTHON, "-m", "weasyprint", str(printed), str(bench.tmp / "same.pdf")],
+                       bench.tmp, bench.long_runs)
     log("P4: time per page at ~30 and ~300 pages")
     short, short_pages = seconds_per_page(bench, "p4-30", cut_to_pages(text, pages, 30))
     long, long_pages = seconds_per_page(bench, "p4-300", cut_to_pages(text, pages, 300))
     flat = long / short
     return [row("P4", f"{LONG_TEXT.stem} ({pages} p), 5 formats, cold", ours, bare, "weasyprint <slug>.html", 1.3),
+            row("P4", "the same build, against the same A5 pages", ours, same, "weasyprint on the print edition's HTML", 1.3),
             Row("P4", "peak RSS of that build, children included", f"{peak_mb:.0f} MB (max of runs)", "—", "—",
                 "≤ 400 MB", "yes" if peak_mb <= 400 else "no"),
             Row("P4", "time per page, 300 p over 30 p", f"{long:.3f} s/p at {long_pages} p",

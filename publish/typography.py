@@ -119,6 +119,7 @@ class TypographyTreeprocessor(Treeprocessor):
 
 
 OPENERS = "([{—–-\u00a0/«„‚“‘"
+STRAIGHT_QUOTES = re.compile("[\"']")
 BLOCK_TEXT = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "figcaption"}
 
 
@@ -130,29 +131,32 @@ def educate_quotes(block: ET.Element, lang: str) -> None:
     state = {"before": " ", "double": 0, "single": 0}
 
     def educate(text: str) -> str:
-        out = []
-        for n, char in enumerate(text):
-            before, after = state["before"], text[n + 1] if n + 1 < len(text) else " "
+        out, done = [], 0
+        for match in STRAIGHT_QUOTES.finditer(text):  # only the quotes change; the text between is copied
+            n, char = match.start(), match.group()
+            before = text[n - 1] if n > done else state["before"]  # right after a quote: the mark it became
+            after = text[n + 1] if n + 1 < len(text) else " "
             opens = before.isspace() or before in OPENERS
             if char == '"':
                 if opens or not state["double"]:
                     state["double"] += 1
-                    out.append(outer[0] if state["double"] == 1 else inner[0])
+                    mark = outer[0] if state["double"] == 1 else inner[0]
                 else:
-                    out.append(outer[1] if state["double"] == 1 else inner[1])
+                    mark = outer[1] if state["double"] == 1 else inner[1]
                     state["double"] -= 1
-            elif char == "'":
-                if before.isalnum() and (after.isalnum() or not state["single"]):
-                    out.append("’")  # don't, l’homme, the workers’
-                elif opens and not after.isspace():
-                    state["single"] += 1
-                    out.append(inner[0])
-                else:
-                    state["single"] = max(0, state["single"] - 1)
-                    out.append(inner[1] if state["single"] or lang != "en" else "’")
+            elif before.isalnum() and (after.isalnum() or not state["single"]):
+                mark = "’"  # don't, l’homme, the workers’
+            elif opens and not after.isspace():
+                state["single"] += 1
+                mark = inner[0]
             else:
-                out.append(char)
-            state["before"] = out[-1][-1] if out[-1] else before
+                state["single"] = max(0, state["single"] - 1)
+                mark = inner[1] if state["single"] or lang != "en" else "’"
+            out += [text[done:n], mark]
+            state["before"], done = mark[-1], n + 1
+        if done < len(text):
+            out.append(text[done:])
+            state["before"] = text[-1]
         return "".join(out)
 
     def walk(element: ET.Element) -> None:
