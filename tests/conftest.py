@@ -36,6 +36,19 @@ def pytest_configure(config):
     os.environ.setdefault("JAVA_TOOL_OPTIONS", " ".join(JAVA[1:]))
 
 
+# The slowest test files first: under pytest-xdist (scripts/test.sh: --dist loadfile --no-loadscope-reorder) each
+# starts at once on a worker of its own, and the many short files fill the other workers, instead of a long file
+# starting last and ending the run alone. Within a file the order is unchanged. test_outputs.py (one Ace run) is
+# left with the short files: early, it waited half a minute for the EPUB corpus's Ace runs to let go of the lock.
+SLOWEST_FIRST = ("test_corpus.py", "test_epub_corpus.py", "test_reproducible.py", "test_print.py",
+                 "test_outline_and_links.py", "test_faults.py", "test_epub_features.py", "test_property.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: n for n, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """The seed built into a temporary --out with every format; returns (out_dir, manifest)."""
