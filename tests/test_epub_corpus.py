@@ -2,20 +2,18 @@
 
 The corpus is tests/fixtures/epub/source: one source per case (chapters, h1 chapters, footnotes, images,
 tables, raw HTML, Russian, Kazakh, no headings, an empty section, duplicate headings, image file names with
-spaces and non-ASCII letters). It is built once for the module; EPUBCheck and Ace then run on every EPUB
-at once (subprocesses in parallel, one fixture per checker) and each source's test reads its own result, so a
-failure names the source and prints the checker's messages in full for whoever fixes the renderer.
+spaces and non-ASCII letters). It is built once for the module; EPUBCheck (the session's JVM) and Ace (one run
+at a time: two browsers at once were flaky) then run on every EPUB, one fixture per checker, and each source's
+test reads its own result, so a failure names the source and prints the checker's messages in full for whoever
+fixes the renderer.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import time
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import pytest
@@ -28,8 +26,6 @@ SLUGS = sorted([p.stem for p in SOURCES.glob("*.md")] + [p.parent.name for p in 
 EPOCH = "1641772800"  # 2022-01-10
 XHTML = "{http://www.w3.org/1999/xhtml}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-# C1 only and the serial collector: half the CPU time for a short run of EPUBCheck, the same results.
-JAVA = ["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
 
 
 @pytest.fixture(scope="module")
@@ -94,16 +90,14 @@ def test_xhtml_parses_and_declares_language_and_alt_text(corpus, slug):
 
 
 def run_all(jobs: dict[str, Callable[[], object]], what: str) -> dict[str, object]:
-    """Run one checker on every EPUB at once (each job is a subprocess): a slug maps to its result or its exception."""
+    """Run one checker on every EPUB, one after the other: a slug maps to its result or its exception."""
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 2)) as pool:
-        futures = {slug: pool.submit(job) for slug, job in jobs.items()}
-        results = {}
-        for slug, future in futures.items():
-            try:
-                results[slug] = future.result()
-            except Exception as exc:  # reported by the slug's own test
-                results[slug] = exc
+    results = {}
+    for slug, job in jobs.items():
+        try:
+            results[slug] = job()
+        except Exception as exc:  # reported by the slug's own test
+            results[slug] = exc
     print(f"{what} on {len(jobs)} EPUBs in {time.monotonic() - started:.1f} s")
     return results
 
@@ -122,17 +116,16 @@ def where(locations: list[dict], shown: int = 4) -> str:
 
 
 @pytest.fixture(scope="module")
-def epubcheck_messages(corpus, epubcheck_jar, tmp_path_factory) -> dict[str, object]:
+def epubcheck_messages(corpus, epubcheck, tmp_path_factory) -> dict[str, object]:
     """EPUBCheck 5 with usage messages on (-u) for every built EPUB: slug -> its messages, formatted."""
     out, _ = corpus
     reports = tmp_path_factory.mktemp("epubcheck")
 
     def check(slug: str) -> list[str]:
         report = reports / f"{slug}.json"
-        run = subprocess.run([*JAVA, "-jar", str(epubcheck_jar), str(out / f"{slug}.epub"), "-u", "--json", str(report)],
-                             capture_output=True, text=True, timeout=300)
+        status = epubcheck.run(out / f"{slug}.epub", report, "-u", timeout=300)
         if not report.is_file():
-            raise RuntimeError(f"EPUBCheck wrote no report (exit {run.returncode}): {run.stdout}{run.stderr}")
+            raise RuntimeError(f"EPUBCheck wrote no report (exit {status}):\n{epubcheck.tail()}")
         result = json.loads(report.read_text())
         assert result["checker"]["checkerVersion"].startswith("5."), result["checker"]
         return [f"{m['severity']} {m['ID']}: {m['message']} at {where(m['locations'])}" for m in result["messages"]]
@@ -142,15 +135,13 @@ def epubcheck_messages(corpus, epubcheck_jar, tmp_path_factory) -> dict[str, obj
 
 
 @pytest.fixture(scope="module")
-def ace_violations(corpus, ace_command, tmp_path_factory) -> dict[str, object]:
+def ace_violations(corpus, ace, tmp_path_factory) -> dict[str, object]:
     """Ace by DAISY on every built EPUB: slug -> (overall outcome, violations formatted)."""
     out, _ = corpus
     reports = tmp_path_factory.mktemp("ace")
-    env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": os.environ.get("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium")}
 
     def check(slug: str) -> tuple[str, list[str]]:
-        run = subprocess.run([*ace_command, "-o", str(reports / slug), str(out / f"{slug}.epub")],
-                             capture_output=True, text=True, timeout=300, env=env)
+        run = ace(out / f"{slug}.epub", reports / slug, timeout=300)
         if run.returncode != 0 or not (reports / slug / "report.json").is_file():
             raise RuntimeError(f"Ace failed (exit {run.returncode}): {run.stdout}{run.stderr}")
         report = json.loads((reports / slug / "report.json").read_text())
