@@ -154,14 +154,14 @@ def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bo
         with budget.scratch():
             results.update((i, deliver(render(f))) for i, f in todo)  # in-process: tracebacks surface, no budget
     elif todo:
-        _warm_up(config, formats, [f for _, f in todo])
         limits = budget.Budget(config.render_timeout, config.render_memory)
 
         def done(n: int, result):
             index, path = todo[n]
             return deliver(_over_budget(config, path, result) if isinstance(result, budget.Exceeded) else result)
 
-        with budget.scratch():  # set before forking: every child's temporary files go there
+        with budget.scratch():  # set before warming up and forking: every temporary file of the build goes there
+            _warm_up(config, formats, [f for _, f in todo])
             results.update(zip((i for i, _ in todo), budget.run_all(render, [f for _, f in todo], limits, jobs, done)))
     return [results[i] for i in range(len(files))]
 
