@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -153,7 +154,7 @@ def _parse_yaml(header: str, display: str) -> tuple[dict, dict[str, int]]:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise fail(display, "P101", f"invalid YAML: {problem}", line, col) from None
+        raise fail(display, "P101", f"invalid YAML: {problem}{_yaml_hint(header, mark, problem)}", line, col) from None
     except (ValueError, RecursionError) as exc:  # a 5,000-digit number; [[[[…]]]] thousands deep
         raise fail(display, "P101", f"invalid YAML: {type(exc).__name__}: {str(exc)[:200]}", 2, 1) from None
     if data is None:
@@ -169,6 +170,18 @@ def _parse_yaml(header: str, display: str) -> tuple[dict, dict[str, int]]:
     return data, lines
 
 
+def _yaml_hint(header: str, mark, problem: str) -> str:
+    """What to do about the YAML mistakes people make: a colon and a space inside an unquoted value."""
+    if mark is None or problem != "mapping values are not allowed here":
+        return ""
+    text = header.splitlines()[mark.line] if mark.line < len(header.splitlines()) else ""
+    key, _, value = text.partition(":")
+    if not value.strip():
+        return ""
+    quoted = value.strip().replace("\\", "\\\\").replace('"', '\\"')
+    return f' (a value that holds ": " must be in quotes: {key.strip()}: "{quoted}")'
+
+
 def _validate(data: dict, lines: dict, display: str, folder: Path) -> Meta:
     problems: list[Diagnostic] = []
 
@@ -180,7 +193,9 @@ def _validate(data: dict, lines: dict, display: str, folder: Path) -> Meta:
     for key, value in data.items():
         key = str(key)
         if key not in ALLOWED:
-            problem(key, "P102", f"unknown key {key!r} (allowed: {', '.join(ALLOWED)})")
+            close = difflib.get_close_matches(key.lower(), ALLOWED, n=1, cutoff=0.75)
+            guess = f": did you mean {close[0]!r}?" if close else ""
+            problem(key, "P102", f"unknown key {key!r}{guess} (allowed: {', '.join(ALLOWED)})")
             continue
         try:
             values[key] = _coerce(key, value, folder)

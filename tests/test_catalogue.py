@@ -171,6 +171,9 @@ CASES = [
          code="P101", says="could not determine a constructor", line=4),
     Case("yaml-python-name", head="summary: !!python/name:os.system\n", code="P101", says="python/name", line=4),
     Case("yaml-duplicate-key", head="title: Again\n", code="P109", says="'title' is given twice", line=4),
+    Case("yaml-unquoted-colon", head='subtitle: La huelga: crónica de "cuarenta" días\n', code="P101",
+         says='must be in quotes: subtitle: "La huelga: crónica de \\"cuarenta\\" días"', line=4),
+    Case("key-misspelt", head="licence: CC BY\n", code="P102", says="unknown key 'licence': did you mean 'license'?", line=4),
     Case("yaml-alias-bomb", head="keywords: &a [x, x, x, x, x, x, x, x, x]\nsummary: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
          "date: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n", code="P104", says="is not YYYY", line=6),
     Case("yaml-huge-number", head="subtitle: " + "9" * 5000 + "\n", code="P101", says="invalid YAML", line=2),
