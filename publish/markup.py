@@ -153,6 +153,9 @@ def _figures(root: etree._Element) -> None:
                 etree.SubElement(p, "figcaption").text = title
 
 
+NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\]")
+
+
 def _problem(source: Source, needle: str, code: str, message: str, severity: str = "error") -> Diagnostic:
     line, col = _locate(source, needle)
     return Diagnostic(source.display, line, col, code, message, severity)
@@ -233,23 +236,50 @@ def _to_document(source: Source, raw_html: str, project: Project) -> Document:
         links.judge_unsafe(tree)
         tree = _parse(sanitise(converted))
     assets = images.assets_in(tree)
+    uncalled, unwritten = _notes(source, tree)
     repair(tree)
     _figures(tree)
     inline, plain = _front_matter_text(source)
     headings, opening, left_out = shape(tree, plain["title"])
     links.apply(tree)
     warnings = attributes.problems + [_problem(source, href, v.code, v.message, v.severity) for href, v in links.problems()]
-    warnings += _unclosed(source, converted)
+    warnings += _unclosed(source, converted) + uncalled
     if opening:
         what = "repeats the title: it is left out of the text, whose title page sets it" if left_out else \
             "stands alone above the others: it is kept as the text's own title, and the headings under it are its sections"
         warnings.append(_problem(source, opening, "P124", f"the first heading {opening!r} {what}", "note"))
-    if images.problems:
-        raise PublishError(sorted(set(images.problems + warnings)))
+    if images.problems or unwritten:
+        raise PublishError(sorted(set(images.problems + unwritten + warnings)))
     if source.meta.image:  # the lead photo travels with the text too
         assets.setdefault(source.meta.image, Asset(check_image(source.meta.image, source.folder), source.meta.image))
     return Document(source, serialize(tree), headings, tuple(assets.values()), inline, plain,
                     tuple(sorted(set(warnings))) + _missing_alt(source, tree), tuple(sorted(links.probed)))
+
+
+def _notes(source: Source, tree) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """Notes never called (warnings: they are left out) and calls of notes never written (errors: Python-Markdown
+    leaves them as the letters "[^x]" in the text, in every edition)."""
+    uncalled = []
+    for item in list(tree.iter("li")):
+        label = (item.get("id") or "").removeprefix("fn-")
+        if item.get("id", "").startswith("fn-") and not tree.xpath("//*[@id=$ref]", ref=f"fnref-{label}"):
+            item.getparent().remove(item)
+            uncalled.append(_problem(source, f"[^{label}]:", "P113", f"note [^{label}] is never called: it is left "
+                                     f"out (call it with [^{label}] where it belongs)", "warning"))
+    unwritten: dict[str, Diagnostic] = {}
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        texts = [] if _in_code(element) else [element.text]
+        texts += [] if element.getparent() is None or _in_code(element.getparent()) else [element.tail]
+        for label in (m.group(1) for text in texts if text for m in NOTE_CALL.finditer(text)):
+            unwritten.setdefault(label, _problem(source, f"[^{label}]", "P112", f"note [^{label}] is called but never "
+                                                 f"written: add a line [^{label}]: and the note's text"))
+    return uncalled, list(unwritten.values())
+
+
+def _in_code(element) -> bool:
+    return any(e.tag in ("code", "pre") for e in (element, *element.iterancestors()))
 
 
 def _unclosed(source: Source, converted: str) -> list[Diagnostic]:
@@ -344,7 +374,9 @@ def _inline(md: markdown.Markdown, text: str) -> str:
 
 def _markdown(source: Source, raw_html: bool = False) -> markdown.Markdown:
     md = markdown.Markdown(
-        extensions=["footnotes", "tables", "attr_list", "def_list", "fenced_code", "toc", "smarty"],
+        # md_in_html: Markdown Extra's markdown="1" on raw HTML, as texts converted from other tools use it
+        extensions=["footnotes", "tables", "attr_list", "def_list", "fenced_code", "toc", "smarty",
+                    *(["md_in_html"] if raw_html else [])],
         extension_configs={
             "toc": {"slugify": slugify_unicode},  # ids for every heading
             "footnotes": {"SEPARATOR": "-"},  # ids without ":" are valid XML names

@@ -173,6 +173,11 @@ CASES = [
     Case("yaml-duplicate-key", head="title: Again\n", code="P109", says="'title' is given twice", line=4),
     Case("yaml-unquoted-colon", head='subtitle: La huelga: crónica de "cuarenta" días\n', code="P101",
          says='must be in quotes: subtitle: "La huelga: crónica de \\"cuarenta\\" días"', line=4),
+    # --- notes -----------------------------------------------------------------------------------------------------
+    Case("note-call-without-note", "Un mínimo[^cinco] de la zona, `[^code]` no.\n", code="P112",
+         says="note [^cinco] is called but never written", line=5),
+    Case("note-never-called", "Texto[^uno].\n\n[^uno]: Llamada.\n\n[^dos]: Nadie la llama: {token}\n", warns="P113",
+         says="note [^dos] is never called: it is left out", line=9),
     Case("key-misspelt", head="licence: CC BY\n", code="P102", says="unknown key 'licence': did you mean 'license'?", line=4),
     Case("yaml-alias-bomb", head="keywords: &a [x, x, x, x, x, x, x, x, x]\nsummary: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
          "date: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n", code="P104", says="is not YYYY", line=6),
