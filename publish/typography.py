@@ -39,6 +39,8 @@ MISSING_IN_FONTS = str.maketrans({"\u202f": NBSP, "\u2007": NBSP, "\u2009": " ",
 
 SKIP = {"code", "pre", "kbd", "samp", "script", "style"}
 SPACED_HYPHEN = re.compile(r"(?<=\S) +[-–—] +(?=\S)")
+ASIDE_DASHES = re.compile(r"( +)[-–—] +(?=\S)")  # spaced, in a paragraph's text: the opener keeps the space before it
+PAIRED_DASHES = {"es": ("—", "— "), "fr": (f"–{NBSP}", f"{NBSP}– ")}  # lang -> opening and closing dash of an aside
 NUMBER_RANGE = re.compile(r"(?<![\d-])(\d{1,4})-(\d{1,4})(?![\d-])")
 MINUS = re.compile(r"(?<![\w-])-(?=\d)")
 SPACES = re.compile(r" {2,}")
@@ -81,7 +83,10 @@ def fix_text(text: str, lang: str, opens_paragraph: bool = False) -> str:
         text = DIALOGUE.sub(f"—{NBSP}", text)
     if lang in SHORT_WORDS:
         text = SHORT_WORDS[lang].sub(f"\\1{NBSP}", text)
-    text = SPACED_HYPHEN.sub(f"{NBSP}{dash} ", text)
+    if opens_paragraph and lang == "es":  # a line of dialogue: the raya touches the words
+        text = DIALOGUE.sub("—", text)
+    if lang not in PAIRED_DASHES:  # those pair their dashes across the whole paragraph: see paired_dashes()
+        text = SPACED_HYPHEN.sub(f"{NBSP}{dash} ", text)
     text = NUMBER_RANGE.sub(r"\1–\2", text)
     text = MINUS.sub("−", text)
     text = ABBREVIATION_NUMBER.sub(f"\\1{NBSP}", text)
@@ -104,6 +109,10 @@ class TypographyTreeprocessor(Treeprocessor):
             if block.tag in BLOCK_TEXT:
                 educate_quotes(block, lang)
         self._walk(root)
+        if lang in PAIRED_DASHES:
+            for block in root.iter():
+                if block.tag in BLOCK_TEXT:
+                    paired_dashes(block, *PAIRED_DASHES[lang])
         if lang == "en":
             calls_after_punctuation(root)
 
@@ -170,6 +179,31 @@ def educate_quotes(block: ET.Element, lang: str) -> None:
                 walk(child)
             if child.tail:
                 child.tail = educate(child.tail)
+
+    walk(block)
+
+
+def paired_dashes(block: ET.Element, opener: str, closer: str) -> None:
+    """Asides between a pair of spaced dashes, across the block's inline elements, each dash bound to its aside:
+    Spanish closes the raya up to it ("obreras —la mayoría— se quedaron"), French binds the tiret with a no-break
+    space ("ouvrières –\u00a0la plupart\u00a0– sont"). A dash without its pair opens an aside to the sentence's end."""
+    dashes = 0
+
+    def close_up(match: re.Match) -> str:
+        nonlocal dashes
+        dashes += 1
+        return match.group(1) + opener if dashes % 2 else closer
+
+    def walk(element: ET.Element) -> None:
+        if element.tag in SKIP:
+            return
+        if element.text:
+            element.text = ASIDE_DASHES.sub(close_up, element.text)
+        for child in element:
+            if child.tag not in BLOCK_TEXT:
+                walk(child)
+            if child.tail:
+                child.tail = ASIDE_DASHES.sub(close_up, child.tail)
 
     walk(block)
 

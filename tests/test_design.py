@@ -23,6 +23,11 @@ PAIRS = [
     ("fr", 'Il a dit "non" ; puis : pourquoi ? Voilà ! L\'homme.',
      f"Il a dit «{NB}non{NB}»{NB}; puis{NB}: pourquoi{NB}? Voilà{NB}! L’homme."),
     ("es", 'Dijo "el "plan" era otro" y se fue...', "Dijo «el “plan” era otro» y se fue…"),
+    ("es", "Las obreras - la mayoría, de *Aktau* - se quedaron.", "Las obreras —la mayoría, de <em>Aktau</em>— se quedaron."),
+    ("es", "— Vamos - dijo ella - ahora.", "—Vamos —dijo ella— ahora."),  # dialogue, then an aside
+    ("es", "Vino tarde - como siempre.", "Vino tarde —como siempre."),  # an aside to the end of the sentence
+    ("fr", "Les ouvrières - la plupart - sont restées.", f"Les ouvrières –{NB}la plupart{NB}– sont restées."),
+    ("de", "Die Arbeiterinnen - die meisten - blieben.", f"Die Arbeiterinnen{NB}– die meisten{NB}– blieben."),
     ("en", 'Code stays: `"x" - y...` and "z".', "Code stays: <code>\"x\" - y...</code> and “z”."),
 ]
 
@@ -56,6 +61,24 @@ def pdf_text(path, raw: bool = False) -> str:
 def squash(text: str) -> str:
     """Without spaces: letter-spaced capitals ("S T R U G G L E") read as words again."""
     return re.sub(r"\s+", "", text)
+
+
+def test_asides_reach_the_pdf_and_the_epub_with_each_language_s_dashes(tmp_path):
+    import zipfile
+
+    from publish import build
+
+    asides = {"es": ("Las obreras - la mayoría - se quedaron.", "obreras —la mayoría— se"),
+              "fr": ("Les ouvrières - la plupart - sont restées.", f"ouvrières –{NB}la plupart{NB}– sont"),
+              "de": ("Die Arbeiterinnen - die meisten - blieben.", f"Arbeiterinnen{NB}– die meisten{NB}– blieben")}
+    (tmp_path / "source").mkdir()
+    for lang, (text, _) in asides.items():
+        (tmp_path / "source" / f"{lang}.md").write_text(f"---\ntitle: T\nauthor: A\nlang: {lang}\n---\n\n{text}\n", encoding="utf-8")
+    assert build(out=tmp_path / "dist", root=tmp_path, formats=["pdf", "epub"]).ok
+    for lang, (_, expected) in asides.items():
+        assert expected.replace(NB, " ") in pdf_text(tmp_path / "dist" / f"{lang}.pdf").replace(NB, " ")
+        with zipfile.ZipFile(tmp_path / "dist" / f"{lang}.epub") as z:
+            assert expected in z.read("EPUB/text.xhtml").decode()
 
 
 def test_seed_pdf_has_no_straight_quotes_or_typed_dashes(built):
