@@ -218,6 +218,27 @@ def test_cover_is_the_pdf_first_page_and_is_linear_and_in_the_landmarks(built, t
     assert difference < 12, difference  # the same page: title, rules and date in the same places
 
 
+def test_a_landscape_cover_photo_still_gives_the_designed_portrait_cover(tmp_path):
+    from PIL import Image, ImageChops, ImageStat
+
+    from publish import build
+
+    (tmp_path / "source").mkdir()
+    Image.new("RGB", (1800, 1000), (30, 110, 60)).save(tmp_path / "source" / "wide.png")
+    (tmp_path / "source" / "wide.md").write_text("---\ntitle: Crónica de cuarenta días\nauthor: Ana\nlang: es\n"
+                                                 "cover: wide.png\n---\n\nTexto.\n", encoding="utf-8")
+    assert build(out=tmp_path / "dist", root=tmp_path, formats=["pdf", "epub"]).ok
+    with zipfile.ZipFile(tmp_path / "dist" / "wide.epub") as z:
+        assert "EPUB/wide.png" not in z.namelist() and "EPUB/cover.png" in z.namelist()
+        cover = Image.open(z.open("EPUB/cover.png")).convert("L")
+    assert cover.width == 1400 and abs(cover.height / cover.width - 210 / 148) < 0.01  # portrait, an A5 page
+    pdftoppm = which_or_skip("pdftoppm")
+    subprocess.run([pdftoppm, "-r", "30", "-f", "1", "-l", "1", "-gray", "-png", str(tmp_path / "dist" / "wide.pdf"),
+                    str(tmp_path / "p")], check=True)
+    first = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
+    assert ImageStat.Stat(ImageChops.difference(first, cover.resize(first.size))).mean[0] < 12  # the page, title and all
+
+
 def test_epub_css_is_safe_for_kobo_apple_books_and_kindle(built):
     out, _ = built
     with zipfile.ZipFile(out / f"{SEED}.epub") as z:

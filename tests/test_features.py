@@ -9,6 +9,7 @@ import zipfile
 import pytest
 from conftest import REPO, which_or_skip
 from lxml import etree
+from PIL import Image
 
 FIXTURE = REPO / "tests" / "fixtures" / "features"
 SLUG = "kk-features"
@@ -58,10 +59,13 @@ def test_lead_photo_alt_is_not_the_caption_and_images_travel(features):
     inline = [f for t in text_files(features) for f in t.xpath("//x:figure[not(@class)]", namespaces=X)][0]
     assert inline.xpath("x:figcaption/text()", namespaces=X) == ["Ақтаудағы митинг, 5 қаңтар."]
     with zipfile.ZipFile(features / f"{SLUG}.epub") as z:
-        assert {"EPUB/images/rally.png", "EPUB/images/lead.png", "EPUB/cover.jpg"} <= set(z.namelist())
+        assert {"EPUB/images/rally.png", "EPUB/images/lead.png", "EPUB/cover.png"} <= set(z.namelist())
+        cover_page = Image.open(z.open("EPUB/cover.png"))
     opf = xhtml(features, "content.opf")
     cover = opf.xpath("//*[@properties='cover-image']")[0]
-    assert (cover.get("href"), cover.get("media-type")) == ("cover.jpg", "image/jpeg")
+    assert (cover.get("href"), cover.get("media-type")) == ("cover.png", "image/png")
+    # The designed cover, an A5 page with the title on it, not the `cover` photo it shows (2:3 here).
+    assert abs(cover_page.height / cover_page.width - 210 / 148) < 0.01
     page = (features / f"{SLUG}.html").read_text(encoding="utf-8")
     assert 'src="images/rally.png"' not in page and page.count('src="data:image/png;base64,') == 2
 

@@ -21,7 +21,7 @@ from ..links import between_pamphlets
 from ..markup import Document
 from ..outline import nest
 from ..pagelist import PageTarget, mark_pages, page_lines
-from ..sources import IMAGE_TYPES, check_image
+from ..sources import IMAGE_TYPES
 from ..xhtml import open_empty, parse
 from . import Output
 from .cover import cover_from_first_page
@@ -190,11 +190,8 @@ def _metadata(book, document: Document) -> None:
 
 
 def _cover(document: Document, edition: PrintEdition) -> tuple[str, bytes]:
-    """The front matter's cover image, or the print edition's first page drawn as one."""
-    meta = document.meta
-    if meta.cover:
-        folder = document.source.folder
-        return "cover" + Path(meta.cover).suffix.lower(), read_file(check_image(meta.cover, folder), (folder,), meta.cover)
+    """The designed cover, portrait with the title on it, whatever the front matter's `cover` image (which the
+    print edition's first page shows): that page, drawn as an image."""
     return "cover.png", cover_from_first_page(edition.first_page_pdf())
 
 
