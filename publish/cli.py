@@ -87,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
 
     new = commands.add_parser("new", help="scaffold source/<slug>.md")
     new.add_argument("title")
+    new.add_argument("--lang", default="en", help="the pamphlet's language, a BCP 47 tag (default: en)")
     new.set_defaults(run=_new)
     return parser
 
@@ -182,7 +183,7 @@ def _new(args: argparse.Namespace) -> int:
     from .scaffold import new_source
 
     try:
-        print(new_source(args.title))
+        print(new_source(args.title, lang=args.lang))
     except PublishError as exc:
         _report(exc.diagnostics)
         return 1

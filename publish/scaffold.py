@@ -1,4 +1,4 @@
-"""publish new: a fresh source/<slug>.md with every front-matter key explained."""
+"""publish new: a fresh source/<slug>.md with every front-matter key explained and a sample in its language."""
 
 from __future__ import annotations
 
@@ -7,30 +7,53 @@ from pathlib import Path
 
 from .errors import fail
 
-TEMPLATE = """---
-title: {title}
-author: Your Organisation
-# subtitle: ...
-# translator: ...            # "Translation by ..."
-date: {date}
-lang: en                     # BCP 47: en, es, ru, kk ...
-# publisher: ...
-# source_url: https://...     # where it first appeared
-# summary: ...                # standfirst and description
-# caption: ...                # caption of the lead photo
-# photo_credit: ...           # "Photo: ..."
-# license: CC BY-SA 4.0
-# keywords: [..., ...]
----
+# What each front-matter key is for, as the comment beside it (sources.ALLOWED, in its order).
+HINTS = {
+    "subtitle": "...",
+    "translator": '...            # printed as "Translation by ..."',
+    "publisher": "...",
+    "source_url": "https://...    # where it first appeared: the QR code and links resolve against it",
+    "summary": "...               # the standfirst, the back-cover blurb and the description",
+    "image": "images/photo.jpg    # the lead photo, under the standfirst",
+    "image_alt": "...             # what the lead photo shows, for screen readers",
+    "caption": "...               # caption of the lead photo",
+    "photo_credit": '...          # printed as "Photo: ..."',
+    "cover": "images/cover.jpg    # a picture across the top of the cover",
+    "license": "CC BY-SA 4.0",
+    "identifier": "urn:isbn:...   # else one is made from source_url or the title",
+    "keywords": "[..., ...]",
+}
+# A first paragraph in the language, typed as people type (straight quotes, a spaced hyphen): the build sets it
+# with the language's own quotation marks and dashes.
+SAMPLES = {
+    "en": 'Write the text here - a blank line starts a new paragraph. "Quotes" and dashes are set for you.',
+    "es": 'Escriba aquí el texto - una línea en blanco empieza un párrafo nuevo. Las "comillas" y las rayas se ponen solas.',
+    "fr": 'Écrivez le texte ici - une ligne vide commence un nouveau paragraphe. Les "guillemets" se mettent seuls !',
+    "de": 'Schreiben Sie den Text hier - eine Leerzeile beginnt einen neuen Absatz. "Anführungszeichen" setzt das Programm.',
+    "ru": 'Напишите текст здесь - пустая строка начинает новый абзац. "Кавычки" и тире расставляются сами.',
+    "kk": 'Мәтінді осында жазыңыз - бос жол жаңа абзацты бастайды. "Тырнақшалар" өздігінен қойылады.',
+}
 
-Write the text here. A blank line starts a new paragraph.
-"""
+
+def scaffold(title: str, lang: str = "en", today: dt.date | None = None) -> str:
+    """The file's text: title, author, date and lang set, every other key commented out with what it is for."""
+    from .sources import ALLOWED
+
+    safe_title = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    lines = ["---", f"title: {safe_title}", "author: Your Organisation",
+             f"date: {(today or dt.date.today()).isoformat()}", f"lang: {lang}                     # BCP 47: en, es, ru, kk ..."]
+    lines += [f"# {key}: {HINTS[key]}" for key in ALLOWED if key in HINTS]
+    return "\n".join([*lines, "---", "", SAMPLES.get(lang.split("-")[0].lower(), SAMPLES["en"]), ""])
 
 
-def new_source(title: str, root: Path | str = ".") -> Path:
+def new_source(title: str, root: Path | str = ".", lang: str = "en") -> Path:
     """Write source/<slug>.md for `title`; never overwrite an existing file."""
     from slugify import slugify
 
+    from .sources import LANG
+
+    if not LANG.match(lang):
+        raise fail("--lang", "P142", f"{lang!r} is not a language tag (BCP 47: en, es, pt-BR, kk …)")
     slug = slugify(title, max_length=60, word_boundary=True)
     if not slug:
         raise fail("source", "P140", f"cannot make a file name from the title {title!r}")
@@ -38,6 +61,5 @@ def new_source(title: str, root: Path | str = ".") -> Path:
     if path.exists():
         raise fail(str(path), "P141", "already exists; choose another title or edit that file")
     path.parent.mkdir(parents=True, exist_ok=True)
-    safe_title = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    path.write_text(TEMPLATE.format(title=safe_title, date=dt.date.today().isoformat()), encoding="utf-8")
+    path.write_text(scaffold(title, lang), encoding="utf-8")
     return path

@@ -375,6 +375,29 @@ def test_new_scaffolds_a_transliterated_slug_that_builds(project, capsys):
     assert title in page
 
 
+@pytest.mark.parametrize("lang, typeset", [("es", "texto —una línea"), ("ru", "здесь\u00a0— пустая"),
+                                           ("fr", "«\u00a0guillemets\u00a0»")])
+def test_new_takes_a_language_and_lists_every_key(project, capsys, lang, typeset):
+    from publish.sources import ALLOWED, load
+
+    assert main(["new", "Crónica", "--lang", lang]) == 0
+    path = project / "source" / "cronica.md"
+    text = path.read_text(encoding="utf-8")
+    head = text.split("\n---\n", 1)[0]
+    assert all(re.search(rf"^(# )?{key}:", head, re.M) for key in ALLOWED), head  # image, image_alt, cover too
+    assert load(path).meta.lang == lang
+    capsys.readouterr()
+    assert main(["build", "--format", "html"]) == 0
+    page = (project / "dist" / "cronica.html").read_text(encoding="utf-8")
+    assert typeset in page  # the sample, set in the language's typography
+
+
+def test_new_refuses_a_bad_language_tag(project, capsys):
+    assert main(["new", "Crónica", "--lang", "not a tag"]) == 1
+    [d] = errors(capsys.readouterr().err)
+    assert (d["path"], d["code"]) == ("--lang", "P142") and not (project / "source" / "cronica.md").exists()
+
+
 def test_new_twice_refuses_to_overwrite(project, capsys):
     assert main(["new", "Заявление о солидарности"]) == 0
     path = project / "source" / "zaiavlenie-o-solidarnosti.md"
