@@ -52,7 +52,7 @@ def pytest_configure(config):
 # starts at once on a worker of its own, and the many short files fill the other workers, instead of a long file
 # starting last and ending the run alone. Within a file the order is unchanged. test_outputs.py (one Ace run) is
 # left with the short files: early, it waited half a minute for the EPUB corpus's Ace runs to let go of the lock.
-SLOWEST_FIRST = ("test_corpus.py", "test_epub_corpus.py", "test_reproducible.py", "test_print.py",
+SLOWEST_FIRST = ("test_corpus.py", "test_epub_corpus.py", "test_fonts.py", "test_reproducible.py", "test_print.py",
                  "test_outline_and_links.py", "test_faults.py", "test_epub_features.py", "test_property.py")
 
 

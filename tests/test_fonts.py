@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
+import json
 import re
+import subprocess
 import zipfile
 
+import pytest
+from conftest import which_or_skip
 from fontTools.ttLib import TTFont
 
 from publish import build
@@ -55,3 +60,60 @@ def test_both_screen_editions_carry_the_same_cuts_with_every_character_in_both_c
     serif = TTFont(io.BytesIO(epub["PTSerif-Regular.ttf"]))
     features = {table: {r.FeatureTag for r in serif[table].table.FeatureList.FeatureRecord} for table in ("GSUB", "GPOS")}
     assert "liga" in features["GSUB"] and "kern" in features["GPOS"], features  # ligatures and kerning too
+
+
+LANGUAGES = {  # a title, a publisher and a text in each language the labels ship in
+    "en": ("Forty days", "Struggle", "The workers stayed - most of them."),
+    "es": ("Crónica de cuarenta días", "Lucha", "Las obreras - la mayoría - se quedaron: ¿y ahora? ¡Adelante!"),
+    "fr": ("Quarante jours", "Lutte", "Les ouvrières - la plupart - sont restées ; pourquoi ? « Voilà »."),
+    "de": ("Vierzig Tage", "Kampf", "Die Arbeiterinnen - die meisten - blieben. Straße, Größe, Übermut."),
+    "ru": ("Сорок дней", "Борьба", "Рабочие - большинство - остались. Ёж, щи, объём."),
+    "kk": ("Қырық күн", "Күрес", "Жұмысшылар - көпшілігі - қалды. Әйел, ғылым, қазақ, өнер, ұлт, үй, һ, і."),
+}
+# Each element's rendered text (innerText: after text-transform) and its ::before and ::after strings, in Chromium.
+PROBE = """<script>//<![CDATA[
+var shown = [document.body.innerText];
+document.querySelectorAll('*').forEach(function (e) {
+  ['::before', '::after', '::marker'].forEach(function (p) {
+    var c = getComputedStyle(e, p).content;
+    if (c && c[0] === '"') shown.push(JSON.parse(c));
+  });
+});
+document.body.setAttribute('data-shown', JSON.stringify(shown.join(' ')));
+//]]></script>"""
+
+
+@pytest.mark.parametrize("theme", ["", "photocopy"])
+def test_no_character_an_epub_shows_falls_outside_its_fonts_in_any_language_or_theme(tmp_path, theme):
+    """Read back what Chromium shows of every XHTML file (capitals made by the stylesheet, generated content) and
+    check each character is in the embedded cut of every face that draws it: none falls back to another font."""
+    chromium = which_or_skip("chromium")
+    from publish.config import load_config
+    from publish.fonts import FACES, font_path
+
+    (tmp_path / "source").mkdir()
+    if theme:
+        (tmp_path / "pyproject.toml").write_text(f'[tool.publish]\ntheme = "{theme}"\n')
+    for lang, (title, publisher, text) in LANGUAGES.items():
+        (tmp_path / "source" / f"{lang}.md").write_text(
+            f"---\ntitle: {title}\nauthor: A\npublisher: {publisher}\ndate: 2024-03-15\nlang: {lang}\nsummary: {title}.\n"
+            f"source_url: https://example.org/{lang}\n---\n\n## {title}\n\n{text}[^1]\n\n1. {title}\n2. {text}\n\n[^1]: {text}\n",
+            encoding="utf-8")
+    assert build(out=tmp_path / "dist", root=tmp_path, formats=["epub"]).ok
+    config = load_config(tmp_path)
+    full = {face.file: cmap(font_path(config, face).read_bytes()) for face in FACES}
+    for lang in LANGUAGES:
+        folder = tmp_path / lang
+        zipfile.ZipFile(tmp_path / "dist" / f"{lang}.epub").extractall(folder)
+        cut = {path.name: cmap(path.read_bytes()) for path in (folder / "EPUB" / "fonts").iterdir()}
+        shown = set()
+        for page in sorted((folder / "EPUB").glob("*.xhtml")):
+            page.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
+            dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--dump-dom", page.as_uri()],
+                                 capture_output=True, text=True, timeout=120).stdout
+            found = re.search(r'data-shown="([^"]*)"', dom)
+            assert found, f"{lang} {page.name}: Chromium showed nothing"
+            shown |= set(json.loads(html.unescape(found.group(1))))
+        shown = {c for c in shown if not c.isspace() and c.isprintable()}
+        missing = {name: "".join(sorted(c for c in shown if c in full[name] and c not in cut[name])) for name in cut}
+        assert not any(missing.values()), f"{lang}{' ' + theme if theme else ''}: {missing}"
