@@ -13,6 +13,7 @@ import markdown
 import nh3
 from lxml import etree
 from markdown.extensions.toc import slugify_unicode
+from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .config import RAW_HTML
@@ -91,6 +92,24 @@ class Document:
         return self.source.meta
 
 
+class MarkdownInBlocks(Preprocessor):
+    """Markdown written between a block tag on a line of its own and a blank line is Markdown, as CommonMark (and
+    pandoc, which writes texts so) has it: <div class="chapter"> then a blank line then "# Chapter 1". Python-Markdown
+    would keep all of it raw up to </div>, so converted texts printed their Markdown as letters; md_in_html's
+    markdown="1" says to read it as Markdown."""
+
+    OPENING = re.compile(r"^(<(?:div|section|article|aside|header|footer|main|nav|figure)\b(?![^>]*\bmarkdown=)[^>]*?)(/?)>\s*$")
+
+    def run(self, lines: list[str]) -> list[str]:
+        out = []
+        for n, line in enumerate(lines):
+            match = self.OPENING.match(line)
+            if match and not match.group(2) and (n + 1 == len(lines) or not lines[n + 1].strip()):
+                line = f'{match.group(1)} markdown="1">'
+            out.append(line)
+        return out
+
+
 class AttributeCheck(Treeprocessor):
     """Drop, with a warning, attributes that Markdown's attribute lists set outside the allowlist (raw HTML is
     stashed and not seen here: the sanitiser has its own list)."""
@@ -153,7 +172,10 @@ def _figures(root: etree._Element) -> None:
                 etree.SubElement(p, "figcaption").text = title
 
 
-NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\]")
+# A note's call, [^label]: the label without spaces, brackets, parentheses or backslashes. Python-Markdown's own
+# pattern takes any text up to a "]", so the link [^(\[1\])](#ftn1) that converters write for a note number
+# became a call of the note "(\[1\", and the rest of the link stray characters.
+NOTE_CALL = re.compile(r"\[\^([^\]\[\s\\()]+)\]")
 
 
 def _problem(source: Source, needle: str, code: str, message: str, severity: str = "error") -> Diagnostic:
@@ -384,6 +406,10 @@ def _markdown(source: Source, raw_html: bool = False) -> markdown.Markdown:
         },
         output_format="xhtml",
     )
+    footnotes = md.inlinePatterns["footnote"]
+    md.inlinePatterns.register(type(footnotes)(NOTE_CALL.pattern, footnotes.footnotes), "footnote", 175)
+    if raw_html:
+        md.preprocessors.register(MarkdownInBlocks(md), "publish-markdown-in-blocks", 25)  # before html_block (20)
     if not raw_html:  # front matter becomes metadata and titles: HTML in it is shown as text
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")

@@ -277,3 +277,31 @@ def test_an_unknown_raw_html_setting_is_p133(project, value):
         load_config(project)
     [d] = caught.value.diagnostics
     assert d.code == "P133" and "raw_html" in d.message
+
+
+def converted(tmp_path: Path, body: str):
+    from publish.markup import to_document
+    from publish.sources import load
+
+    path = tmp_path / "converted.md"
+    path.write_text(f"---\ntitle: T\nauthor: A\nlang: ru\n---\n\n{body}\n", encoding="utf-8")
+    return to_document(load(path, "source/converted.md"))
+
+
+def test_markdown_between_a_block_tag_and_a_blank_line_is_read_as_markdown(tmp_path):
+    """What pandoc writes from HTML: <div> on its own line, a blank line, then Markdown, as CommonMark reads it."""
+    body = converted(tmp_path, '<div class="chapter">\n\n<div>\n\n# Глава 1\n\nТекст *важный*.\n\n</div>\n\n</div>\n\n'
+                               '<div class="raw">\n# not a heading\n</div>').body
+    assert "<h2" in body and "<em>важный</em>" in body and "# Глава" not in body
+    assert "# not a heading" in body  # a tag followed by more HTML on the next line stays raw, as before
+
+
+def test_a_link_whose_words_start_with_a_caret_is_a_link_not_a_note_call(tmp_path):
+    """Converters write a note number as the link [^(\\[1\\])](#ftn1): Python-Markdown took "[^(\\[1\\]" for the call of a
+    note, which now fails a source (P112); it is a link."""
+    document = converted(tmp_path, "Текст.[^(\\[1\\])](#ftn1)\n\n<div id=\"ftn1\">\n\n1. Сноска.\n\n</div>")
+    assert not [d for d in document.warnings if d.code == "P112"]
+    assert '<a href="#ftn1">^([1])</a>' in document.body and "[^(" not in document.body
+    with pytest.raises(PublishError) as failed:
+        converted(tmp_path, "Мало[^cinco] текста.")
+    assert [d.code for d in failed.value.diagnostics] == ["P112"]
