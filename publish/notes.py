@@ -23,6 +23,8 @@ def take_notes(root) -> dict[str, object]:
     """Remove the notes list from `root`; return each note's <li>, by id."""
     found = {}
     for block in root.findall(".//div[@class='footnote']"):
+        if not any((li.get("id") or "").startswith("fn-") for li in block.iterfind("ol/li")):
+            continue  # a div of the text's own that is called footnote (DocBook writes them): not the notes list
         for li in block.iter("li"):
             if li.get("id"):
                 for backref in li.findall(".//a[@class='footnote-backref']"):

@@ -305,3 +305,20 @@ def test_a_link_whose_words_start_with_a_caret_is_a_link_not_a_note_call(tmp_pat
     with pytest.raises(PublishError) as failed:
         converted(tmp_path, "Мало[^cinco] текста.")
     assert [d.code for d in failed.value.diagnostics] == ["P112"]
+
+
+def test_a_div_of_the_texts_own_called_footnote_is_kept_in_every_edition(tmp_path):
+    """DocBook, converted, writes its notes as <div class="footnote" id="ftn1">: only Python-Markdown's list of notes
+    is taken apart; this div, and the link to it, stay."""
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "docbook.md").write_text(
+        "---\ntitle: T\nauthor: A\nlang: ru\n---\n\nТекст.[^(\\[1\\])](#ftn1) И нота[^a].\n\n"
+        '<div id="ftn1" class="footnote">\n\n[^(\\[1\\])](#idm1) Сноска из DocBook.\n\n</div>\n\n[^a]: Нота Markdown.\n',
+        encoding="utf-8")
+    assert build(out=tmp_path / "dist", root=tmp_path, formats=["epub", "html", "pdf"]).ok
+    with zipfile.ZipFile(tmp_path / "dist" / "docbook.epub") as z:
+        text = z.read("EPUB/text.xhtml").decode()
+    page = (tmp_path / "dist" / "docbook.html").read_text(encoding="utf-8")
+    for edition in (text, page):
+        assert "Сноска из DocBook." in edition and 'id="ftn1"' in edition and 'href="#ftn1"' in edition
+        assert "Нота Markdown." in edition  # the Markdown note is still made a note
