@@ -142,7 +142,7 @@ def impose(pdf: bytes, *, signature: int | str | None = None, paper_thickness_mm
         on_sheet = placements(sheet, order, paper_thickness_mm * MM)
         for side, page in enumerate(sides):
             _draw(writer, page, reader, geometry, [p for p in on_sheet if p.side == side])
-    _copy_metadata(reader, writer)
+    copy_metadata(reader, writer)
     # pypdf writes no /ID unless it encrypts, and a random one when it does: derive ours from the input.
     digest = hashlib.md5(pdf + repr((size, paper_thickness_mm)).encode()).digest()
     writer._ID = _identifier(digest)
@@ -226,14 +226,15 @@ def _form(writer, source, box: tuple[float, float, float, float]):
     return writer._add_object(form.flate_encode())
 
 
-def _copy_metadata(reader, writer) -> None:
-    """Keep the document's title, author and the like, and its language."""
+def copy_metadata(reader, writer, keys: tuple[str, ...] | None = INFO_KEYS) -> None:
+    """Keep the document information (the title, author and the like: `keys`, or all of it), each value as it was
+    read (PDF/X's /Trapped stays a name), the language and the PDF version."""
     from pypdf.generic import NameObject
 
-    info = reader.metadata or {}
-    kept = {key: str(info[key]) for key in INFO_KEYS if key in info}
-    if kept:
-        writer.add_metadata(kept)
+    read = reader.metadata or {}
+    info = writer._info.get_object()  # not add_metadata, which would write every value as a string
+    for key in read if keys is None else [k for k in keys if k in read]:
+        info[NameObject(key)] = read.raw_get(key).clone(writer)
     lang = reader.trailer["/Root"].get("/Lang")
     if lang is not None:
         writer.root_object[NameObject("/Lang")] = lang.get_object().clone(writer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..config import Config
 from ..impose import choose_signature, impose, padded
 from ..markup import Document
-from . import Output
+from . import FORMATS, Output
 from .printed import PrintEdition
 
 
@@ -14,4 +14,4 @@ def render_booklet(config: Config, document: Document, edition: PrintEdition) ->
     data = impose(edition.pdf(), signature=config.signature, paper_thickness_mm=config.paper_thickness)
     pages = len(edition.laid_out().pages)
     sides = padded(pages, choose_signature(pages, config.signature)) // 2  # two A5 pages to a side of A4
-    return Output("booklet", f"{document.source.slug}.booklet.pdf", data, sides, pages_of="pdf")
+    return Output("booklet", FORMATS["booklet"].filename(document.source.slug), data, sides, pages_of="pdf")

@@ -23,7 +23,7 @@ from ..outline import nest
 from ..pagelist import PageTarget, mark_pages, page_lines
 from ..sources import IMAGE_TYPES
 from ..xhtml import open_empty, parse
-from . import Output
+from . import FORMATS, Output
 from .cover import cover_from_first_page
 from .printed import PrintEdition
 
@@ -60,7 +60,7 @@ def render_epub(config: Config, document: Document, edition: PrintEdition) -> Ou
     book.spine = [book.add_item(epub.EpubItem(uid=Path(name).stem, file_name=name, media_type=XHTML, content=content))
                   for name, content in {"cover.xhtml": cover_page.encode(), **pages}.items()]
     _add_navigation(book, config, document, where, targets)
-    return Output("epub", f"{document.source.slug}.epub", _write(book, modified(config, document)))
+    return Output("epub", FORMATS["epub"].filename(document.source.slug), _write(book, modified(config, document)))
 
 
 def _parts(config: Config, document: Document) -> tuple[dict[str, str], dict[str, str]]:
@@ -174,7 +174,7 @@ def _metadata(book, document: Document) -> None:
     for keyword in meta.keywords:
         book.add_metadata("DC", "subject", keyword)
     # The page list follows the A5 PDF built from the same source.
-    book.add_metadata(None, "meta", f"{document.source.slug}.pdf (A5 print edition)", {"property": "pageBreakSource"})
+    book.add_metadata(None, "meta", FORMATS["pdf"].filename(document.source.slug) + " (A5 print edition)", {"property": "pageBreakSource"})
     visual = bool(meta.image or document.assets)
     access = [("accessMode", "textual"), ("accessModeSufficient", "textual"),
               ("accessibilityFeature", "structuralNavigation"), ("accessibilityFeature", "tableOfContents"),

@@ -15,7 +15,7 @@ from ..fonts import faces_for, font_face_css, font_path, screen_characters, subs
 from ..markup import Document
 from ..sources import IMAGE_TYPES
 from ..xhtml import parse, serialize
-from . import Output
+from . import FORMATS, Output
 
 
 def render_html(config: Config, document: Document, layout: object) -> Output:
@@ -32,7 +32,7 @@ def render_html(config: Config, document: Document, layout: object) -> Output:
     for asset in document.assets:
         kind = IMAGE_TYPES[asset.path.suffix.lower()]
         page = page.replace(f'src="{escape(asset.href)}"', f'src="{_data_uri(kind, read_file(asset.path, (document.source.folder,), asset.href))}"')
-    return Output("html", f"{document.source.slug}.html", page.encode("utf-8"))
+    return Output("html", FORMATS["html"].filename(document.source.slug), page.encode("utf-8"))
 
 
 def _data_uri(kind: str, data: bytes) -> str:

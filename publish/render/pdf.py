@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from ..config import Config
 from ..markup import Document
-from . import Output
+from . import FORMATS, Output
 from .printed import PrintEdition
 
 
 def render_pdf(config: Config, document: Document, edition: PrintEdition) -> Output:
     """The print edition's A5 PDF, as written once for every format that uses it."""
-    return Output("pdf", f"{document.source.slug}.pdf", edition.pdf(), len(edition.laid_out().pages))
+    return Output("pdf", FORMATS["pdf"].filename(document.source.slug), edition.pdf(), len(edition.laid_out().pages))

@@ -8,9 +8,9 @@ import re
 import uuid
 
 from ..config import Config
-from ..impose import pad_order, padded
+from ..impose import copy_metadata, pad_order, padded
 from ..markup import Document
-from . import Output
+from . import FORMATS, Output
 from .printed import BLEED, PrintEdition, layout_print, trimmed
 from .weasy import captured_logs
 
@@ -32,7 +32,7 @@ def render_press(config: Config, document: Document, edition: PrintEdition) -> O
             laid_out = layout_print(config, document, css, ("press-cmyk.css",), pdf_variant="pdf/x-4")
             a5 = trimmed(laid_out).write_pdf(pdf_identifier=True, pdf_variant="pdf/x-4", finisher=_stable_document_id)
     data, pages = for_the_press(a5)
-    return Output("press", f"{document.source.slug}.press.pdf", data, pages, tuple(warnings), "" if config.press_icc else "pdf")
+    return Output("press", FORMATS["press"].filename(document.source.slug), data, pages, tuple(warnings), "" if config.press_icc else "pdf")
 
 
 def for_the_press(pdf: bytes) -> tuple[bytes, int]:
@@ -67,12 +67,7 @@ def for_the_press(pdf: bytes) -> tuple[bytes, int]:
     if "/OutputIntents" in root:  # PDF/X: its intent and the XMP that declares it
         for key in ("/OutputIntents", "/Metadata"):
             writer.root_object[NameObject(key)] = root[key].clone(writer)
-    info = writer._info.get_object()  # not add_metadata, which would make PDF/X's /Trapped name a string
-    for key, value in (reader.metadata or {}).items():
-        info[NameObject(key)] = value.clone(writer)
-    if "/Lang" in root:
-        writer.root_object[NameObject("/Lang")] = root["/Lang"].clone(writer)
-    writer.pdf_header = reader.pdf_header
+    copy_metadata(reader, writer, keys=None)
     digest = hashlib.md5(pdf + b"press").digest()  # a /ID from the content, as for every file we write
     writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
     out = io.BytesIO()
