@@ -18,7 +18,6 @@ import os
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
-from importlib import metadata
 from pathlib import Path
 
 from . import __version__
@@ -64,6 +63,8 @@ class Cache:
     nothing is looked up, and what is rendered replaces what was kept."""
 
     def __init__(self, config: Config, formats: tuple[str, ...], read: bool = True) -> None:
+        from importlib import metadata
+
         self.folder, self.root, self.formats, self.read = location(config.root), config.root, formats, read
         _forget_projects_gone(self.folder.parent)
         digest = hashlib.sha256(repr((__version__, formats, config.epoch)).encode())

@@ -68,10 +68,21 @@ def processes_mentioning(marker: str) -> list[int]:
 # --- interrupted builds ---------------------------------------------------------------------------------
 
 
+def children(pid: int) -> list[str]:
+    """The process ids of `pid`'s children (Linux)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += task.read_text().split()
+        except OSError:
+            continue
+    return found
+
+
 @pytest.mark.parametrize("signum, when, jobs, status", [
     (signal.SIGTERM, "first file", 1, 143),
     (signal.SIGINT, "first file", 1, 130),
-    (signal.SIGTERM, 0.8, 2, 143),  # while two children render
+    (signal.SIGTERM, "children", 2, 143),  # while two children render
 ])
 def test_an_interrupted_build_leaves_whole_files_and_no_litter(tmp_path, signum, when, jobs, status):
     root = seed_project(tmp_path / "project", copies=3)
@@ -86,8 +97,10 @@ def test_an_interrupted_build_leaves_whole_files_and_no_litter(tmp_path, signum,
     if when == "first file":
         while time.monotonic() < deadline and not any(p.suffix == ".pdf" for p in out.glob("*")):
             time.sleep(0.005)
-    else:
-        time.sleep(when)
+    else:  # once the build has forked its render children (a fixed delay raced a slow start on a loaded machine)
+        while time.monotonic() < deadline and not children(build.pid):
+            time.sleep(0.005)
+        time.sleep(0.2)
     assert build.poll() is None, "the build finished before it could be interrupted"
     build.send_signal(signum)
     _, err = build.communicate(timeout=60)
