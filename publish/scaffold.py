@@ -22,6 +22,7 @@ HINTS = {
     "license": "CC BY-SA 4.0",
     "identifier": "urn:isbn:...   # else one is made from source_url or the title",
     "keywords": "[..., ...]",
+    "section_breaks": "auto      # print: page = each section on a new page, none = run on",
 }
 # A first paragraph in the language, typed as people type (straight quotes, a spaced hyphen): the build sets it
 # with the language's own quotation marks and dashes.

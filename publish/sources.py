@@ -51,8 +51,10 @@ class Meta:
     license: str = ""
     identifier: str = ""
     keywords: tuple[str, ...] = ()
+    section_breaks: str = "auto"  # print: "page" starts each section on a new page, "none" runs them on
 
 
+SECTION_BREAKS = ("auto", "page", "none")
 LIST_KEYS = {"author", "translator", "keywords"}
 # The image formats every edition can carry (EPUB 3 core media types), by file suffix.
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
@@ -230,6 +232,8 @@ def _coerce(key: str, value: object, folder: Path) -> object:
     value = _printable(value.strip())
     if key == "lang" and not LANG.match(value):
         raise ValueError(f"{value!r} is not a BCP 47 language tag such as en, es, ru or kk")
+    if key == "section_breaks" and value not in SECTION_BREAKS:
+        raise ValueError(f"{value!r} is not one of {', '.join(SECTION_BREAKS)}")
     if key == "source_url" and not re.match(r"^https?://[^\s<>\"]+$", value):
         raise ValueError(f"{value!r} is not an http(s) URL")
     if key in FILE_KEYS:

@@ -197,7 +197,7 @@ def test_contents_page_for_three_sections_with_their_page_numbers(tmp_path):
     chapters = "\n\n".join(f"## Part {n}\n\n" + "\n\n".join(["Words of the part, set to fill the page. " * 12] * 6)
                            for n in ("one", "two", "three"))
     (tmp_path / "source").mkdir()
-    (tmp_path / "source" / "parts.md").write_text(f"---\ntitle: Parts\nauthor: A\n---\n\n{chapters}\n", encoding="utf-8")
+    (tmp_path / "source" / "parts.md").write_text(f"---\ntitle: Parts\nauthor: A\nsection_breaks: page\n---\n\n{chapters}\n", encoding="utf-8")
     manifest = build([tmp_path / "source"], out=tmp_path / "dist", root=tmp_path, formats=["pdf"])
     assert manifest.ok, [str(d) for d in manifest.diagnostics]
     pages = pdf_text(tmp_path / "dist" / "parts.pdf").split("\f")

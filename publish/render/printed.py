@@ -16,7 +16,11 @@ from ..xhtml import parse, serialize
 from .weasy import captured_logs, render_document
 
 BLEED = 3  # mm on every side beyond the trim, in the press file
-CONTENTS_FROM = 3  # top-level sections: from this many on, a contents page, and each section opens a page
+CONTENTS_FROM = 3  # top-level sections: from this many on, a contents page
+# Sections open a page of their own only in a text long enough to be a book: three or more sections of this many words
+# on average (about four A5 pages each, so the half page a section leaves empty on average wastes an eighth of the
+# paper at most). A shorter text runs its sections on; front matter's section_breaks forces either way.
+PAGE_PER_SECTION_FROM = 1500
 
 
 def layout_print(config: Config, document: Document, extra_css: str = "", sheets: tuple[str, ...] = (), **options):
@@ -27,16 +31,25 @@ def layout_print(config: Config, document: Document, extra_css: str = "", sheets
 
 def print_html(config: Config, document: Document) -> str:
     """The print edition's HTML: notes moved to where they are called, contents (sections and two levels under them)
-    for texts of CONTENTS_FROM sections or more, a QR code to the source."""
+    for texts of CONTENTS_FROM sections or more, sections on new pages in a long text, a QR code to the source."""
     from markupsafe import Markup
 
     root = parse(document.body)
     notes.for_print(root)
     between_pamphlets(root, config.base_url)
-    contents = nest(document.headings)
-    chapters = sum(1 for h in document.headings if h.level == SECTION) >= CONTENTS_FROM
-    return render(config, "print.html.j2", document, body=Markup(serialize(root)), contents=contents if chapters else (),
-                  chapters=chapters, qr=_qr_code(document.meta.source_url), hyphenation=hyphenates(document.meta.lang))
+    sections = sum(1 for h in document.headings if h.level == SECTION)
+    return render(config, "print.html.j2", document, body=Markup(serialize(root)),
+                  contents=nest(document.headings) if sections >= CONTENTS_FROM else (),
+                  chapters=sections_open_pages(document.meta.section_breaks, sections, len("".join(root.itertext()).split())),
+                  qr=_qr_code(document.meta.source_url), hyphenation=hyphenates(document.meta.lang))
+
+
+def sections_open_pages(choice: str, sections: int, words: int) -> bool:
+    """Whether each section of the print edition starts a new page: as front matter's section_breaks says (page,
+    none), or for "auto" only in a text of CONTENTS_FROM sections or more averaging PAGE_PER_SECTION_FROM words."""
+    if choice != "auto":
+        return choice == "page"
+    return sections >= CONTENTS_FROM and words >= PAGE_PER_SECTION_FROM * sections
 
 
 def hyphenates(lang: str) -> bool:
