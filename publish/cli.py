@@ -121,7 +121,7 @@ def _build(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(manifest.to_json())
     else:
-        for artifact in manifest.artifacts:
+        for artifact in manifest.built:
             pages = f", {artifact.pages} pages" if artifact.pages else ""
             print(f"wrote {Path(args.out) / artifact.path} ({artifact.bytes:,} bytes{pages})", file=sys.stderr)
     return 0 if manifest.ok else 1
@@ -133,7 +133,7 @@ def _watch(args: argparse.Namespace) -> int:
 
     def report(manifest) -> None:
         _report(manifest.diagnostics)
-        print(f"built {len(manifest.artifacts)} files" + (f", {len(manifest.failed)} sources failed" if manifest.failed else ""),
+        print(f"built {len(manifest.built)} files" + (f", {len(manifest.failed)} sources failed" if manifest.failed else ""),
               file=sys.stderr)
 
     try:

@@ -1,7 +1,9 @@
-"""Write outputs into --out: each file complete or not at all, then the manifest."""
+"""Write outputs into --out: each file complete or not at all, then the manifest, which describes every artifact
+there: this run's, and earlier runs' with whether they are stale (their source changed or went since)."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -28,11 +30,15 @@ class Artifact:
     bytes: int
     sha256: str
     pages: int | None = None
+    source_sha256: str = ""  # the state of the source it was built from, as source_digest says ("" when unknown)
+    stale: bool = False  # its source has changed (or gone) since it was built
 
     def as_dict(self) -> dict:
         entry = asdict(self)
         if self.pages is None:
             del entry["pages"]
+        if not self.source_sha256:
+            del entry["source_sha256"]
         return entry
 
 
@@ -40,9 +46,14 @@ class Artifact:
 class Manifest:
     """What a build produced, and every problem it met."""
 
-    artifacts: tuple[Artifact, ...]
+    artifacts: tuple[Artifact, ...]  # every artifact in the folder
     diagnostics: tuple[Diagnostic, ...] = ()
     failed: tuple[str, ...] = field(default=())
+    written: tuple[str, ...] = ()  # the paths of those this build wrote
+
+    @property
+    def built(self) -> tuple[Artifact, ...]:
+        return tuple(a for a in self.artifacts if a.path in self.written)
 
     @property
     def ok(self) -> bool:
@@ -125,6 +136,114 @@ def _write_aside(path: Path, data: bytes) -> str:
     return tmp
 
 
-def artifact_for(name: str, fmt: str, source: str, lang: str, data: bytes, pages: int | None) -> Artifact:
+def artifact_for(name: str, fmt: str, source: str, lang: str, data: bytes, pages: int | None, source_sha256: str) -> Artifact:
     """Describe written bytes for the manifest."""
-    return Artifact(name, fmt, source, lang, len(data), hashlib.sha256(data).hexdigest(), pages)
+    return Artifact(name, fmt, source, lang, len(data), hashlib.sha256(data).hexdigest(), pages, source_sha256)
+
+
+def source_digest(data: bytes) -> str:
+    """A source's state: the SHA-256 of its bytes as the build reads them, without a byte-order mark and with any
+    line ending as \\n (so a checkout with Windows line endings gives the same manifest)."""
+    return hashlib.sha256(data.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n").replace(b"\r", b"\n")).hexdigest()
+
+
+@contextmanager
+def folder_locked(folder: Path) -> Iterator[None]:
+    """One build at a time reads, merges and writes the folder's manifest (builds into one folder may overlap)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def everything_in(folder: Path, shown: str, root: Path, fresh: list[Artifact]) -> tuple[tuple[Artifact, ...], tuple[Diagnostic, ...]]:
+    """Every artifact in `folder`: this run's, then earlier runs' still there (from the manifest there, or found by
+    name beside a source of the project), each older one marked stale when its source changed or went since it was
+    built; and a warning naming each stale one."""
+    from .render import FORMATS
+
+    made = {a.path for a in fresh}
+    found = {a.path: a for a in fresh}
+    for entry in _listed(folder / "manifest.json"):
+        name = str(entry.get("path", ""))
+        if name not in made and name not in found and _artifact_name(name) and (folder / name).is_file():
+            found[name] = _earlier(folder / name, entry, root)
+    for path in sorted(folder.iterdir()):
+        fmt, slug = _artifact_name(path.name)
+        if fmt and path.name not in found and path.is_file():
+            source = next((s for s in (Path("source") / f"{slug}.md", Path("source") / slug / "index.md")
+                           if (root / s).is_file()), None)
+            if source:  # a file of ours no manifest lists (one deleted, or a build of an older version)
+                found[path.name] = _earlier(path, {"format": fmt, "source": source.as_posix()}, root)
+    order = list(FORMATS)
+    artifacts = tuple(sorted(found.values(), key=lambda a: (a.source, order.index(a.format) if a.format in order else 99, a.path)))
+    warnings = tuple(Diagnostic(f"{shown}/{a.path}", 1, 1, "P165", _why_stale(a, root), "warning") for a in artifacts if a.stale)
+    return artifacts, warnings
+
+
+def _listed(manifest: Path) -> list[dict]:
+    """The entries of an earlier manifest, or none when it is missing or not one."""
+    try:
+        artifacts = json.loads(manifest.read_text(encoding="utf-8")).get("artifacts")
+    except (OSError, ValueError, AttributeError, RecursionError):
+        return []
+    return [a for a in artifacts if isinstance(a, dict)] if isinstance(artifacts, list) else []
+
+
+def _artifact_name(name: str) -> tuple[str, str]:
+    """(format, slug) when `name` is <slug><suffix> of one of the formats, else ("", "")."""
+    from .render import FORMATS
+    from .sources import SLUG
+
+    for fmt in sorted(FORMATS.values(), key=lambda f: -len(f.suffix)):
+        slug = name[:-len(fmt.suffix)]
+        if name.endswith(fmt.suffix) and SLUG.match(slug):
+            return fmt.name, slug
+    return "", ""
+
+
+def _earlier(path: Path, entry: dict, root: Path) -> Artifact:
+    """An artifact an earlier run wrote, as its manifest entry says when the file is still what the entry
+    describes; stale when its source is gone or differs from the state it was built from (for an entry that does
+    not say which state, when the source is newer than the file)."""
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    described = entry.get("sha256") == sha
+    source = str(entry.get("source", ""))
+    built_from = str(entry.get("source_sha256", "")) if described else ""
+    source_path = _in_project(root, source)
+    if not source_path:
+        stale = True
+    elif built_from:
+        stale = source_digest(source_path.read_bytes()) != built_from
+    else:
+        stale = source_path.stat().st_mtime > path.stat().st_mtime
+    pages = entry.get("pages") if described else _pages(data)
+    return Artifact(path.name, str(entry.get("format", "")), source, str(entry.get("lang", "")), len(data), sha,
+                    pages if isinstance(pages, int) and not isinstance(pages, bool) else None, built_from, stale)
+
+
+def _in_project(root: Path, source: str) -> Path | None:
+    """The source file a manifest entry names, if it is one inside the project (a manifest is not trusted)."""
+    path = (root / source).resolve() if source else None
+    return path if path and path.is_relative_to(root.resolve()) and path.is_file() else None
+
+
+def _pages(data: bytes) -> int | None:
+    if not data.startswith(b"%PDF"):
+        return None
+    from .pdfs import read
+
+    try:
+        return len(read(data).pages)
+    except Exception:  # not a PDF pypdf can read: the manifest says nothing of its pages
+        return None
+
+
+def _why_stale(artifact: Artifact, root: Path) -> str:
+    if not _in_project(root, artifact.source):
+        return f"stale: its source {artifact.source or '(unknown)'} is gone; delete it, or restore the source and build"
+    return (f"stale: built from an earlier state of {artifact.source}, not rebuilt by this build; "
+            f"rebuild it with `publish build {artifact.source} --format {artifact.format}`")

@@ -13,7 +13,17 @@ from pathlib import Path
 
 from .cache import Cache, Inputs
 from .config import Config, load_config
-from .dist import Artifact, Manifest, artifact_for, check_writable, write_atomic, write_set
+from .dist import (
+    Artifact,
+    Manifest,
+    artifact_for,
+    check_writable,
+    everything_in,
+    folder_locked,
+    source_digest,
+    write_atomic,
+    write_set,
+)
 from .errors import Diagnostic, PublishError
 from .render import FORMATS
 
@@ -35,6 +45,7 @@ class SourceResult:
     failed: bool
     key: str = ""  # where the build cache keeps it ("" when it came from there, or is not to be kept)
     inputs: dict[str, str] = field(default_factory=dict)  # what else it read, as cache.Inputs.fingerprint says
+    source_sha256: str = ""  # the state of the source it was built from (dist.source_digest)
 
 
 def build(
@@ -63,15 +74,17 @@ def build(
     check_writable(out_dir, str(out))  # before any rendering: a read-only --out fails at once
     cache = _cache(config, formats, force)
     written = _run(config, files, formats, strict, jobs, cache, partial(_write, out_dir, str(out), cache))  # as each is done
-    artifacts: list[Artifact] = [a for result, made in written for a in made]
+    fresh: list[Artifact] = [a for result, made in written for a in made]
     diagnostics: list[Diagnostic] = list(missing) + [d for result, _ in written for d in result.diagnostics]
     failed = [d.path for d in missing] + [result.source for result, _ in written if result.failed]
-    manifest = Manifest(tuple(artifacts), tuple(diagnostics), tuple(failed))
     try:
-        write_atomic(out_dir / "manifest.json", manifest.to_json().encode("utf-8"))
+        with folder_locked(out_dir):
+            artifacts, stale = everything_in(out_dir, str(out), config.root, fresh)
+            manifest = Manifest(artifacts, tuple(diagnostics) + stale, tuple(failed), tuple(a.path for a in fresh))
+            write_atomic(out_dir / "manifest.json", manifest.to_json().encode("utf-8"))
     except OSError as exc:
         problem = Diagnostic(str(Path(out) / "manifest.json"), 1, 1, "P160", f"cannot write: {exc.strerror or exc}")
-        manifest = Manifest(manifest.artifacts, manifest.diagnostics + (problem,), manifest.failed + (problem.path,))
+        manifest = Manifest(tuple(fresh), (*diagnostics, problem), (*failed, problem.path), tuple(a.path for a in fresh))
     return manifest
 
 
@@ -130,7 +143,8 @@ def _write(out_dir: Path, shown: str, cache: Cache | None, result: SourceResult)
         except OSError as exc:
             problem = Diagnostic(result.source, 1, 1, "P160", f"cannot write to {shown}: {exc.strerror or exc}")
             return SourceResult(result.source, result.lang, (), result.diagnostics + (problem,), True), []
-        made = [artifact_for(o.filename, o.format, result.source, result.lang, o.data, o.pages) for o in result.outputs]
+        made = [artifact_for(o.filename, o.format, result.source, result.lang, o.data, o.pages, result.source_sha256)
+                for o in result.outputs]
         if cache and result.key:
             cache.put(result.key, result.inputs, result.lang, result.outputs, result.diagnostics)
     return SourceResult(result.source, result.lang, (), result.diagnostics, result.failed), made
@@ -180,14 +194,16 @@ def _cached(config: Config, cache: Cache | None, path: Path, strict: bool) -> So
     """The source's last build, if nothing it depends on has changed since."""
     display = _display(config, path)
     try:
-        hit = cache and cache.get(cache.key(path.read_bytes(), display))
+        data = path.read_bytes()
+        hit = cache and cache.get(cache.key(data, display))
     except OSError:  # unreadable: the build says why
         return None
     if not hit:
         return None
     found = _strict(hit.diagnostics) if strict else hit.diagnostics
     failed = any(d.severity == "error" for d in found)
-    return SourceResult(display, hit.lang, () if failed else hit.outputs, found, failed)
+    return SourceResult(display, hit.lang, () if failed else hit.outputs, found, failed,
+                        source_sha256=source_digest(data))
 
 
 def _strict(diagnostics: tuple[Diagnostic, ...]) -> tuple[Diagnostic, ...]:
@@ -260,7 +276,8 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
     try:
         document = to_document(load(path, display), config.raw_html, _project(config))
         lang = document.meta.lang
-        key = cache.key(path.read_bytes(), display) if cache else ""  # read as just now: an unreadable file failed there
+        data = path.read_bytes()  # read as just now: an unreadable file failed there
+        key, digest = cache.key(data, display) if cache else "", source_digest(data)
         edition = PrintEdition(config, document)
         outputs = tuple(FORMATS[fmt].render()(config, document, edition) for fmt in formats)
     except PublishError as exc:
@@ -285,10 +302,10 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
     found = _strict(found) if strict else found
     failed = any(d.severity == "error" for d in found)
     if failed or not cache:
-        return SourceResult(display, lang, () if failed else outputs, found, failed)
+        return SourceResult(display, lang, () if failed else outputs, found, failed, source_sha256=digest)
     dated_by = document.source.path if config.epoch is None and not document.meta.date else None  # editions.modified
     inputs = Inputs(tuple(a.path for a in _printed_images(document)), document.linked, dated_by)
-    return SourceResult(display, lang, outputs, found, failed, key, inputs.fingerprint())
+    return SourceResult(display, lang, outputs, found, failed, key, inputs.fingerprint(), digest)
 
 
 def _preflight(config: Config, document, outputs) -> tuple[Diagnostic, ...]:

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from .config import Config
+from .dist import everything_in
 from .errors import Diagnostic
 from .fonts import project_font_names
 from .preflight import preflight
@@ -18,7 +19,8 @@ from .render import FORMATS
 
 
 def validate_outputs(out: Path, shown_as: str | None = None, config: Config | None = None) -> list[Diagnostic]:
-    """Every artifact listed in out/manifest.json: present, unchanged, and valid for its format."""
+    """Every artifact listed in out/manifest.json: present, unchanged, valid for its format, and (with the project's
+    config) not stale."""
     manifest = out / "manifest.json"
     if not manifest.is_file():
         return []
@@ -42,6 +44,8 @@ def validate_outputs(out: Path, shown_as: str | None = None, config: Config | No
             found.extend(preflight(data, kind.name, shown, project_fonts=fonts))
         elif artifact.get("format") == "epub":
             found.extend(epubcheck(path))
+    if config:  # what changed at the source since the build, or is in the folder unlisted
+        found.extend(everything_in(out, shown_as or str(out), config.root, [])[1])
     return found
 
 

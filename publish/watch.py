@@ -91,7 +91,7 @@ def watch(paths: Iterable[str] | None, *, out: str | Path = "dist", formats: Ite
     preview = preview or Preview()
     out_dir.mkdir(parents=True, exist_ok=True)
     server = serve(out_dir, preview, port)
-    rebuild = partial(build, list(paths) if paths else None, out=out_dir, formats=tuple(formats), root=root)
+    rebuild = partial(build, list(paths) if paths else None, out=out, formats=tuple(formats), root=root)
     report(rebuild())
     preview.url = f"http://127.0.0.1:{server.server_address[1]}/"
     print(f"serving {out_dir} at {preview.url} (Ctrl-C to stop)")
