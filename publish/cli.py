@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="lint sources; validate the outputs built in --out (preflight, EPUBCheck)")
     check.add_argument("paths", nargs="*", metavar="PATH")
-    check.add_argument("--out", default="dist", help="where the built outputs are (default: dist/)")
+    check.add_argument("--out", help="where the built outputs are (default: dist/, if it exists)")
     check.set_defaults(run=_check)
 
     watch = commands.add_parser("watch", help="rebuild on change and serve a live preview on localhost")
@@ -148,9 +148,14 @@ def _watch(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from .errors import Diagnostic
     from .pipeline import check
     from .validate import listed_formats
 
+    if args.out and not Path(args.out).is_dir():  # a typo would otherwise check nothing and say all is well
+        _report([Diagnostic(args.out, 1, 1, "P323", "no such output folder: give --out the folder the build wrote to")])
+        return 1
+    args.out = args.out or "dist"
     problems = check(args.paths or None, out=args.out)
     _report(problems)
     files = listed_formats(Path(args.out))

@@ -3,6 +3,7 @@ there: this run's, and earlier runs' with whether they are stale (their source c
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -82,6 +83,10 @@ def write_set(folder: Path, files: dict[str, bytes]) -> None:
     """Write every file aside first, then rename them all into place: a failure (a full disk) replaces none."""
     folder.mkdir(parents=True, exist_ok=True)
     staged: dict[str, str] = {}
+    for name in files:  # a folder (or a FIFO) where a file goes would fail its rename after the others had been made
+        target = folder / name
+        if (target.exists() or target.is_symlink()) and not (target.is_file() or target.is_symlink()):
+            raise IsADirectoryError(errno.EISDIR, f"{name} is in the way: not a file", str(target))
     with signals_held():
         try:
             for name, data in files.items():
@@ -162,8 +167,6 @@ def everything_in(folder: Path, shown: str, root: Path, fresh: list[Artifact]) -
     """Every artifact in `folder`: this run's, then earlier runs' still there (from the manifest there, or found by
     name beside a source of the project), each older one marked stale when its source changed or went since it was
     built; and a warning naming each stale one."""
-    from .render import FORMATS
-
     made = {a.path for a in fresh}
     found = {a.path: a for a in fresh}
     for entry in _listed(folder / "manifest.json"):
@@ -177,10 +180,41 @@ def everything_in(folder: Path, shown: str, root: Path, fresh: list[Artifact]) -
                            if (root / s).is_file()), None)
             if source:  # a file of ours no manifest lists (one deleted, or a build of an older version)
                 found[path.name] = _earlier(path, {"format": fmt, "source": source.as_posix()}, root)
-    order = list(FORMATS)
-    artifacts = tuple(sorted(found.values(), key=lambda a: (a.source, order.index(a.format) if a.format in order else 99, a.path)))
+    artifacts = _ordered(found.values())
     warnings = tuple(Diagnostic(f"{shown}/{a.path}", 1, 1, "P165", _why_stale(a, root), "warning") for a in artifacts if a.stale)
     return artifacts, warnings
+
+
+def record(folder: Path, artifacts: list[Artifact]) -> None:
+    """Put one source's files, just written, in the folder's manifest: a build interrupted after it leaves a
+    manifest that describes them. The end of the build settles every entry (everything_in)."""
+    written = {a.path for a in artifacts}
+    with folder_locked(folder):
+        earlier = (_as_artifact(entry) for entry in _listed(folder / "manifest.json"))
+        kept = [a for a in earlier if a and a.path not in written and (folder / a.path).is_file()]
+        write_atomic(folder / "manifest.json", Manifest(_ordered([*kept, *artifacts])).to_json().encode("utf-8"))
+
+
+def _ordered(artifacts) -> tuple[Artifact, ...]:
+    """By source, then in the order of the formats."""
+    from .render import FORMATS
+
+    order = list(FORMATS)
+    return tuple(sorted(artifacts, key=lambda a: (a.source, order.index(a.format) if a.format in order else 99, a.path)))
+
+
+def _as_artifact(entry: dict) -> Artifact | None:
+    """A manifest entry as it stands, if it is one of ours."""
+    fields = {name: entry.get(name) for name in Artifact.__dataclass_fields__ if name in entry}
+    try:
+        artifact = Artifact(**fields)
+    except TypeError:  # a field missing
+        return None
+    texts = (artifact.path, artifact.format, artifact.source, artifact.lang, artifact.sha256, artifact.source_sha256)
+    good = (all(isinstance(t, str) for t in texts) and _artifact_name(artifact.path)[0]
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in (artifact.bytes, artifact.pages or 0))
+            and isinstance(artifact.stale, bool))
+    return artifact if good else None
 
 
 def _listed(manifest: Path) -> list[dict]:

@@ -58,6 +58,9 @@ def pad_order(pages: int, total: int) -> list[int | None]:
     return list(range(pages - 1)) + [None] * (total - pages) + [pages - 1]
 
 
+MAX_SIGNATURE = 256  # pages in one folded signature: 64 sheets, more than any stapler or fold takes
+
+
 def choose_signature(pages: int, spec: int | str | None) -> int:
     """Pages per signature: the whole book for None/0, a multiple of 4, or the best size in a range "16-40"."""
     if pages < 1:
@@ -69,6 +72,9 @@ def choose_signature(pages: int, spec: int | str | None) -> int:
     if isinstance(spec, int) and not isinstance(spec, bool):
         if spec < 0 or spec % 4:
             raise ValueError(f"signature {spec} is not a multiple of 4 pages")
+        if spec > MAX_SIGNATURE:
+            raise ValueError(f"signature {spec} is more pages than one fold holds (at most {MAX_SIGNATURE}, "
+                             f"{MAX_SIGNATURE // 4} sheets); use 0 for the whole book as one, or a range such as '16-40'")
         return spec
     low, high = _parse_range(spec, pages)
     return _best_in_range(pages, low, high)
@@ -80,7 +86,7 @@ def _parse_range(spec: object, pages: int) -> tuple[int, int]:
     if match is None:
         raise ValueError(f"signature {spec!r} is neither a multiple of 4 nor a range such as '16-40'")
     low = padded(max(int(match[1] or 4), 1))
-    high = int(match[2]) // 4 * 4 if match[2] else padded(pages)
+    high = min(int(match[2]) // 4 * 4, MAX_SIGNATURE) if match[2] else padded(pages)
     if high < 4:
         raise ValueError(f"signature range {spec!r} allows no multiple of 4 pages")
     if low > high:

@@ -20,6 +20,8 @@ from .dist import (
     check_writable,
     everything_in,
     folder_locked,
+    record,
+    signals_held,
     source_digest,
     write_atomic,
     write_set,
@@ -138,13 +140,15 @@ def _write(out_dir: Path, shown: str, cache: Cache | None, result: SourceResult)
     without its bytes."""
     made = []
     if not result.failed:
+        made = [artifact_for(o.filename, o.format, result.source, result.lang, o.data, o.pages, result.source_sha256)
+                for o in result.outputs]
         try:
-            write_set(out_dir, {o.filename: o.data for o in result.outputs})
+            with signals_held():  # the files and their manifest entries together
+                write_set(out_dir, {o.filename: o.data for o in result.outputs})
+                record(out_dir, made)
         except OSError as exc:
             problem = Diagnostic(result.source, 1, 1, "P160", f"cannot write to {shown}: {exc.strerror or exc}")
             return SourceResult(result.source, result.lang, (), result.diagnostics + (problem,), True), []
-        made = [artifact_for(o.filename, o.format, result.source, result.lang, o.data, o.pages, result.source_sha256)
-                for o in result.outputs]
         if cache and result.key:
             cache.put(result.key, result.inputs, result.lang, result.outputs, result.diagnostics)
     return SourceResult(result.source, result.lang, (), result.diagnostics, result.failed), made
@@ -193,9 +197,11 @@ def _cache(config: Config, formats: tuple[str, ...], force: bool) -> Cache | Non
 def _cached(config: Config, cache: Cache | None, path: Path, strict: bool) -> SourceResult | None:
     """The source's last build, if nothing it depends on has changed since."""
     display = _display(config, path)
+    if not (cache and path.is_file()):  # a FIFO would block here: the build refuses it (sources.read_text)
+        return None
     try:
         data = path.read_bytes()
-        hit = cache and cache.get(cache.key(data, display))
+        hit = cache.get(cache.key(data, display))
     except OSError:  # unreadable: the build says why
         return None
     if not hit:

@@ -126,6 +126,9 @@ def load(path: Path, display: str | None = None) -> Source:
 
 def read_text(path: Path, display: str) -> str:
     """The file as UTF-8 text with LF line ends (CRLF and CR become LF, so they build the same bytes)."""
+    if path.exists() and not path.is_file():  # a FIFO would block the build; a folder or device is no text either
+        raise fail(display, "P150", "refused to read it: not a regular file (a folder, FIFO or device); a source is a "
+                   "Markdown file")
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")

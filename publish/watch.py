@@ -9,6 +9,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from .dist import Manifest
+from .errors import PublishError
 from .pipeline import build
 
 RELOAD = b"<script>new EventSource('/_events').onmessage = () => location.reload();</script>"
@@ -80,10 +81,26 @@ def serve(out: Path, preview: Preview, port: int) -> ThreadingHTTPServer:
     return server
 
 
+def _rebuild(paths, **options) -> Manifest:
+    """A build; a project problem (an invalid pyproject.toml being edited) is reported like a failed source, and
+    watching goes on."""
+    try:
+        return build(paths, **options)
+    except PublishError as exc:
+        return Manifest((), exc.diagnostics, tuple(d.path for d in exc.diagnostics))
+
+
+def _watched(root: Path, usual, change, path: str) -> bool:
+    """A change to a file under WATCHED (not to the output, the repository or an editor's swap files: `usual`)."""
+    relative = Path(path).relative_to(root).parts if Path(path).is_relative_to(root) else ()
+    return bool(relative) and relative[0] in WATCHED and usual(change, path)
+
+
 def watch(paths: Iterable[str] | None, *, out: str | Path = "dist", formats: Iterable[str] = ("html", "pdf"),
           port: int = 8000, root: str | Path = ".", report: Callable[[Manifest], None] = print,
           preview: Preview | None = None) -> None:
     """Build, serve, and rebuild whenever a source, style, font, template or pyproject.toml changes."""
+    from watchfiles import DefaultFilter
     from watchfiles import watch as changes
 
     root = Path(root).resolve()
@@ -91,13 +108,13 @@ def watch(paths: Iterable[str] | None, *, out: str | Path = "dist", formats: Ite
     preview = preview or Preview()
     out_dir.mkdir(parents=True, exist_ok=True)
     server = serve(out_dir, preview, port)
-    rebuild = partial(build, list(paths) if paths else None, out=out, formats=tuple(formats), root=root)
+    rebuild = partial(_rebuild, list(paths) if paths else None, out=out, formats=tuple(formats), root=root)
     report(rebuild())
     preview.url = f"http://127.0.0.1:{server.server_address[1]}/"
     print(f"serving {out_dir} at {preview.url} (Ctrl-C to stop)")
-    watched = [root / name for name in WATCHED if (root / name).exists()]
-    try:
-        for _ in changes(*watched, stop_event=preview.stopping, debounce=200, rust_timeout=500):
+    try:  # the whole project, so that a pyproject.toml or styles/ made after the start is seen; only WATCHED counts
+        for _ in changes(root, watch_filter=partial(_watched, root, DefaultFilter()), stop_event=preview.stopping, debounce=200,
+                         rust_timeout=500):
             report(rebuild())
             preview.bump()
     except KeyboardInterrupt:

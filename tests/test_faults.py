@@ -79,14 +79,42 @@ def children(pid: int) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("signum, when, jobs, status", [
-    (signal.SIGTERM, "first file", 1, 143),
-    (signal.SIGINT, "first file", 1, 130),
-    (signal.SIGTERM, "children", 2, 143),  # while two children render
+def earlier_build(out: Path, slugs: list[str]) -> None:
+    """An output folder as an earlier build of other texts under the same names left it: files and manifest."""
+    out.mkdir()
+    entries, pdf = [], one_blank_page()
+    for slug in slugs:
+        for suffix, fmt in ((".html", "html"), (".pdf", "pdf")):
+            data = f"<!DOCTYPE html><html>{slug}</html>".encode() if fmt == "html" else pdf
+            (out / f"{slug}{suffix}").write_bytes(data)
+            entries.append({"path": f"{slug}{suffix}", "format": fmt, "source": f"source/{slug}.md", "lang": "en",
+                            "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "source_sha256": "0" * 64,
+                            "stale": False})
+    (out / "manifest.json").write_text(json.dumps({"tool": "publish", "artifacts": entries}), encoding="utf-8")
+
+
+def one_blank_page() -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+
+    writer, data = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(420, 595)
+    writer.write(data)
+    return data.getvalue()
+
+
+@pytest.mark.parametrize("signum, when, jobs, status, earlier", [
+    (signal.SIGTERM, "first file", 1, 143, False),
+    (signal.SIGINT, "first file", 1, 130, True),  # a rebuild into a folder an earlier build filled
+    (signal.SIGTERM, "children", 2, 143, False),  # while two children render
 ])
-def test_an_interrupted_build_leaves_whole_files_and_no_litter(tmp_path, signum, when, jobs, status):
+def test_an_interrupted_build_leaves_whole_files_and_no_litter(tmp_path, signum, when, jobs, status, earlier):
     root = seed_project(tmp_path / "project", copies=3)
     out = tmp_path / f"out-{signum.name}-{jobs}"
+    if earlier:
+        earlier_build(out, [f"pamphlet-{n}" for n in range(3)])
+        before = {p.name: p.read_bytes() for p in out.iterdir()}
     scratch = tmp_path / "tmp"  # the build's temporary files (WeasyPrint's fonts): none may outlive it
     scratch.mkdir()
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1641772800", "TMPDIR": str(scratch)}
@@ -95,7 +123,7 @@ def test_an_interrupted_build_leaves_whole_files_and_no_litter(tmp_path, signum,
                              cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     if when == "first file":
-        while time.monotonic() < deadline and not any(p.suffix == ".pdf" for p in out.glob("*")):
+        while time.monotonic() < deadline and not any(p.suffix == ".epub" for p in out.glob("*")):
             time.sleep(0.005)
     else:  # once the build has forked its render children (a fixed delay raced a slow start on a loaded machine)
         while time.monotonic() < deadline and not children(build.pid):
@@ -108,9 +136,17 @@ def test_an_interrupted_build_leaves_whole_files_and_no_litter(tmp_path, signum,
     assert build.returncode == status, err
     assert "Traceback" not in err
     names = assert_whole(out)
-    assert "manifest.json" not in names  # the run did not finish: no manifest claims it did
-    for stem in {n.split(".")[0] for n in names}:  # every source written was written whole, all five files
+    for stem in {n.split(".")[0] for n in names if n.endswith(".epub")}:  # each source written was written whole
         assert {f"{stem}.{ext}" for ext in ("pdf", "press.pdf", "booklet.pdf", "epub", "html")} <= set(names), names
+    # the manifest, updated as each source's files were written, describes every file there: `check` finds no
+    # file changed since the build (P322) or missing (P321)
+    manifest = out / "manifest.json"
+    listed = {a["path"]: a for a in json.loads(manifest.read_text(encoding="utf-8"))["artifacts"]} if manifest.exists() else {}
+    assert sorted(listed) == sorted(n for n in names if n != "manifest.json")
+    assert all(listed[n]["sha256"] == hashlib.sha256((out / n).read_bytes()).hexdigest() for n in listed), listed
+    if earlier:  # what this build had not reached yet is still the earlier build's, and listed so
+        kept = [n for n in before if n != "manifest.json" and (out / n).read_bytes() == before[n]]
+        assert kept and all(listed[n]["source_sha256"] == "0" * 64 for n in kept)
     time.sleep(0.2)
     assert processes_mentioning(str(out)) == [], "a render process outlived the build"
     assert list(scratch.iterdir()) == [], "temporary files outlived the build"
@@ -181,10 +217,11 @@ def test_a_full_output_folder_is_a_clean_error_and_keeps_earlier_files(tmp_path,
         err = capsys.readouterr().err
         assert "Traceback" not in err
         assert "source/pamphlet-0.md:1:1: error P160: cannot write to dist: No space left on device" in err, err
-        after = digests(out)
-        assert after.pop("manifest.json") != before.pop("manifest.json")  # this run's manifest, written once space was freed
-        assert after == before  # the earlier PDF, unchanged; none of this run's files, not even the ones that fitted
-        assert json.loads((out / "manifest.json").read_text())["artifacts"] == []
+        # the earlier PDF unchanged, none of this run's files (not even those that fitted), and the manifest still
+        # describing the earlier PDF (its source has not changed: not stale)
+        assert digests(out) == before
+        [entry] = json.loads((out / "manifest.json").read_text())["artifacts"]
+        assert (entry["path"], entry["sha256"], entry["stale"]) == ("pamphlet-0.pdf", before["pamphlet-0.pdf"], False)
         assert_whole(out)
     finally:
         umount(out)
@@ -276,3 +313,76 @@ def test_check_lints_under_the_same_budget(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "source/slow.md:1:1: error P151: rendering took longer than its budget of 2 s" in err
     assert "source/bad.md:4:1: error P102: unknown key 'colour'" in err
+
+
+# --- odd runs ------------------------------------------------------------------------------------------
+
+
+def test_a_folder_in_the_way_of_one_file_replaces_none_of_the_set(tmp_path, monkeypatch, capsys):
+    root = seed_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    assert main(["build", "--format", "pdf,html"]) == 0
+    before = digests(root / "dist")
+    (root / "source" / "pamphlet-0.md").write_text(SEED.read_text(encoding="utf-8") + "\nA new line.\n", encoding="utf-8")
+    (root / "dist" / "pamphlet-0.html").unlink()
+    (root / "dist" / "pamphlet-0.html").mkdir()  # the web edition's name taken by a folder
+    capsys.readouterr()
+    assert main(["build", "--format", "pdf,html"]) == 1
+    err = capsys.readouterr().err
+    assert "source/pamphlet-0.md:1:1: error P160: cannot write to dist:" in err and "Traceback" not in err, err
+    assert hashlib.sha256((root / "dist" / "pamphlet-0.pdf").read_bytes()).hexdigest() == before["pamphlet-0.pdf"]
+    assert not [p for p in (root / "dist").iterdir() if p.name.startswith(".")]
+
+
+def test_a_fifo_source_is_refused_at_once(tmp_path, monkeypatch, capsys):
+    root = seed_project(tmp_path / "project")
+    os.mkfifo(root / "source" / "p.md")
+    monkeypatch.chdir(root)
+    started = time.monotonic()
+    assert main(["build", "--format", "html"]) == 1
+    assert main(["check"]) == 1
+    err = capsys.readouterr().err
+    assert time.monotonic() - started < 30, "it waited on the FIFO"
+    assert err.count("source/p.md:1:1: error P150: refused to read it: not a regular file") == 2, err
+    assert (root / "dist" / "pamphlet-0.html").is_file()  # the other source is built
+
+
+def test_a_signature_bigger_than_a_fold_is_refused_where_it_is_set(tmp_path, monkeypatch, capsys):
+    root = seed_project(tmp_path / "project")
+    (root / "pyproject.toml").write_text("[tool.publish]\nsignature = 100000000\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    started = time.monotonic()
+    assert main(["build", "--format", "booklet"]) == 1
+    err = capsys.readouterr().err
+    assert time.monotonic() - started < 10
+    assert "error P133: signature: signature 100000000 is more pages than one fold holds (at most 256" in err, err
+
+
+def test_check_with_an_output_folder_that_is_not_there_says_so(tmp_path, monkeypatch, capsys):
+    root = seed_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    assert main(["check", "--out", "dsit"]) == 1
+    assert capsys.readouterr().err.strip() == "dsit:1:1: error P323: no such output folder: give --out the folder the build wrote to"
+    assert main(["check"]) == 0  # no dist/ yet: the sources are linted, and nothing else is claimed
+
+
+def test_a_build_starts_no_program_and_leaves_no_temporary_file(tmp_path):
+    """ctypes' find_library runs ldconfig and gcc (through a NamedTemporaryFile that an interrupt could leave
+    behind in $TMPDIR) when a library is loaded by a bare name: a build loads WeasyPrint's libraries without it."""
+    root = seed_project(tmp_path / "project")
+    scratch, log = tmp_path / "tmp", tmp_path / "started.log"
+    scratch.mkdir()
+    program = ("import sys\n"
+               f"log = open({str(log)!r}, 'a')\n"
+               "def hook(event, args):\n"
+               "    if event in ('subprocess.Popen', 'os.exec', 'os.posix_spawn', 'os.system', 'os.spawn'):\n"
+               "        log.write(f'{event} {args[:2]!r}\\n'); log.flush()\n"
+               "sys.addaudithook(hook)\n"
+               "from publish.cli import main\n"
+               "sys.exit(main(['build', '--out', 'dist', '--jobs', '2']))\n")
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    env.pop("PUBLISH_DEBUG", None)
+    run = subprocess.run([sys.executable, "-c", program], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert not log.exists() or log.read_text() == "", log.read_text()
+    assert list(scratch.iterdir()) == []
