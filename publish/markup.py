@@ -21,7 +21,7 @@ from .errors import Diagnostic, PublishError
 from .labels import join_names
 from .links import LinkPolicy, Project
 from .outline import Heading, shape
-from .repair import repair
+from .repair import FLOW_ONLY, repair
 from .sources import Meta, Source, check_image
 from .typography import TypographyTreeprocessor, smarty_config
 from .xhtml import serialize
@@ -172,6 +172,26 @@ def _figures(root: etree._Element) -> None:
                 etree.SubElement(p, "figcaption").text = title
 
 
+def _list_items(root: etree._Element) -> None:
+    """Each list gets class "list" and each item's content one wrapper of class "item-text" (a <span>, or a <div>
+    around blocks), so that styles/base.css can colour the numbers through the item itself and set its words back
+    in the text's colour, face and weight. ::marker rules would do it without the wrapper, but Calibre's conversion
+    for Kindle drops them (tests/test_epub_css.py). The notes' own list (notes.py takes it apart) is left alone."""
+    for listing in list(root.iter("ol", "ul")):
+        items = [item for item in listing if item.tag == "li"]
+        if any((item.get("id") or "").startswith("fn-") for item in items):
+            continue
+        listing.set("class", " ".join((listing.get("class") or "").split() + ["list"]))
+        for item in items:
+            if not len(item) and not (item.text or "").strip():
+                continue
+            blocks = any(isinstance(e.tag, str) and e.tag in FLOW_ONLY for child in item for e in child.iter())
+            wrapper = etree.Element("div" if blocks else "span", {"class": "item-text"})
+            wrapper.text, item.text = item.text, None
+            wrapper.extend(list(item))
+            item.append(wrapper)
+
+
 # A note's call, [^label]: the label without spaces, brackets, parentheses or backslashes. Python-Markdown's own
 # pattern takes any text up to a "]", so the link [^(\[1\])](#ftn1) that converters write for a note number
 # became a call of the note "(\[1\", and the rest of the link stray characters.
@@ -261,6 +281,7 @@ def _to_document(source: Source, raw_html: str, project: Project) -> Document:
     uncalled, unwritten = _notes(source, tree)
     repair(tree)
     _figures(tree)
+    _list_items(tree)
     inline, plain = _front_matter_text(source)
     headings, opening, left_out = shape(tree, plain["title"])
     links.apply(tree)

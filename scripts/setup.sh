@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what publish needs on a Debian or Ubuntu machine, idempotently.
 #   scripts/setup.sh build   Debian libraries for WeasyPrint, and a virtualenv (.venv) holding publish
-#   scripts/setup.sh test    the same, plus poppler-utils, Java, Chromium, EPUBCheck and Ace by DAISY
+#   scripts/setup.sh test    the same, plus poppler-utils, Java, Chromium, Calibre, EPUBCheck and Ace by DAISY
 set -euo pipefail
 cd "$(dirname "$0")/.."
 purpose=${1:-build}
@@ -9,6 +9,7 @@ purpose=${1:-build}
 debs=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 if [ "$purpose" = test ]; then
   debs+=(poppler-utils chromium faketime)  # faketime: the reproducibility test builds three years later too
+  debs+=(calibre)  # ebook-convert: the EPUB as Kindle readers convert it (tests/test_epub_css.py); about 25 s to install
   command -v java >/dev/null || debs+=(default-jre-headless)
   command -v npm >/dev/null || debs+=(nodejs npm)
 fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the test suite (pytest) with every checker installed: EPUBCheck, Ace by DAISY, poppler.
+# Run the test suite (pytest) with every checker installed: EPUBCheck, Ace by DAISY, poppler, Calibre.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test

@@ -101,10 +101,10 @@ def ace_command() -> list[str]:
     return [ace, "-s", "--force"]
 
 
-def which_or_skip(tool: str) -> str:
+def which_or_skip(tool: str, package: str = "poppler-utils") -> str:
     path = shutil.which(tool)
     if not path:
-        pytest.skip(f"{tool} is not installed (poppler-utils; make test installs it)")
+        pytest.skip(f"{tool} is not installed ({package}; make test installs it)")
     return path
 
 
