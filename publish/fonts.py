@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -82,15 +83,45 @@ def font_path(config: Config, face: Face) -> Path:
 def screen_characters(config: Config, document) -> str:
     """Every character the EPUB or the web edition can show, in one set, so that both carry the same subsets and
     each face is cut once per source: the web page (title page, text, notes, colophon), the labels (the EPUB's
-    navigation), the digits of note and page numbers, and all of it in capitals and in small letters."""
+    navigation), the digits of note and page numbers and list markers, what the screen stylesheets write
+    themselves (generated content, quotation marks), and all of it in capitals and in small letters."""
     from markupsafe import Markup
 
-    from .editions import render
+    from .editions import render, stylesheet
     from .labels import labels_for
 
     page = render(config, "web.html.j2", document, body=Markup(document.body), css="")
+    css = stylesheet(config, *SCREEN_SHEETS)
     shown = characters(page, *labels_for(document.meta.lang).values(), "0123456789.")
+    shown += generated_text(css, quotes="<q" in document.body)  # not through the tag stripper: "<" is a character here
     return "".join(sorted(set(shown + shown.upper() + shown.lower())))  # what text-transform may show (the date in capitals)
+
+
+SCREEN_SHEETS = ("base.css", "epub.css", "web.css")  # both screen editions' sheets: they share one cut
+# Declarations whose strings are drawn as text (the hr's asterisks, a marker of the project's own), and the strings.
+GENERATED = re.compile(r"(?<![\w-])(content|quotes|hyphenate-character|list-style(?:-type)?)\s*:\s*([^;{}]*)")
+CSS_STRING = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'", re.S)
+CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n]?|\n|(.))", re.S)
+URL = re.compile(r"url\((?:[^()\"']|\"[^\"]*\"|'[^']*')*\)")
+
+
+def generated_text(css: str, quotes: bool = False) -> str:
+    """The characters of the strings `css` draws as text: content, hyphenate-character and list-style strings, and
+    with `quotes` (the text has <q> elements) the quotation marks of every language it sets (styles/base.css)."""
+    found = []
+    for prop, value in GENERATED.findall(css):
+        if prop != "quotes" or quotes:
+            for double, single in CSS_STRING.findall(URL.sub("", value)):
+                found.append(CSS_ESCAPE.sub(_unescape, double or single))
+    return "".join(found)
+
+
+def _unescape(escape: re.Match) -> str:
+    """One CSS escape as its character: a code point out of Unicode's range is U+FFFD, as in CSS."""
+    if escape[1] is None:
+        return escape[2] or ""  # an escaped newline is nothing
+    code = int(escape[1], 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
 
 
 def subset(path: Path, text: str, flavor: str | None = None) -> bytes:

@@ -70,61 +70,156 @@ LANGUAGES = {  # a title, a publisher and a text in each language the labels shi
     "ru": ("Сорок дней", "Борьба", "Рабочие - большинство - остались. Ёж, щи, объём."),
     "kk": ("Қырық күн", "Күрес", "Жұмысшылар - көпшілігі - қалды. Әйел, ғылым, қазақ, өнер, ұлт, үй, һ, і."),
 }
-# One page that holds every XHTML file in a frame and writes, for each, its rendered text (innerText: after
-# text-transform) and the ::before, ::after and ::marker strings of its elements. One Chromium run for them all.
-PROBE = """<!DOCTYPE html><html><body>%s<script>
+# A pamphlet with every part the screen editions draw around the text, most of it after CSS: the publisher and date
+# and the photo note's label in capitals, subtitle, translation and photo credits, licence, a note (its call and its
+# number), a numbered list from 7 (markers), a bulleted list, a quotation, <q> within <q> (the language's quotation
+# marks, styles/base.css), a thematic break (its asterisks, generated) and code (the mono face).
+PAMPHLET = """---
+title: {title}
+subtitle: {publisher}
+author: A
+translator: B
+publisher: {publisher}
+date: 2024-03-15
+lang: {lang}
+summary: {title}.
+caption: {title}
+photo_credit: C
+license: CC BY 4.0
+source_url: https://example.org/{lang}
+---
+
+## {title}
+
+{text}[^1] <q>{publisher}, <q>{title}</q></q>
+
+<ol start="7"><li>{title}</li><li>{text}</li></ol>
+
+***
+
+{title} `a <= b`
+
+- {publisher}
+
+> {text}
+
+[^1]: {text}
+"""
+# One page that holds every page of both editions in a frame and writes, for each, its rendered text (innerText:
+# after text-transform) and what its elements' ::before, ::after and ::marker boxes show: their strings, the marks
+# their open-quote and close-quote take, and list numbers. Disc, circle and square markers are drawn as shapes, not
+# letters. Generated content it cannot read is listed as unread. One Chromium run for them all.
+PROBE = r"""<!DOCTYPE html><html><body>%s<script>
+function unquote(s) {  // a CSS string as a computed style writes it: quoted, with escapes
+  return s.slice(1, -1).replace(/\\([0-9a-fA-F]{1,6}) ?|\\([^])/g, function (m, hex, c) {
+    return hex ? String.fromCodePoint(parseInt(hex, 16)) : c;
+  });
+}
+function strings(value) { return (value.match(/"(?:[^"\\]|\\[^])*"/g) || []).map(unquote); }
+function ordinal(item) {  // the number of a list item (HTML's ordinal value: start, reversed, value)
+  var list = item.parentElement, ol = list.localName === 'ol', items = [], n;
+  for (var c = list.firstElementChild; c; c = c.nextElementSibling) if (c.localName === 'li') items.push(c);
+  n = ol && list.hasAttribute('start') ? list.start : ol && list.reversed ? items.length : 1;
+  for (var i = 0; i < items.length && items[i] !== item; i++) {
+    n = items[i].hasAttribute('value') ? items[i].value : n;
+    n += ol && list.reversed ? -1 : 1;
+  }
+  return item.hasAttribute('value') ? item.value : n;
+}
 window.onload = function () {
-  var shown = {};
+  var shown = {}, unread = [];
   document.querySelectorAll('iframe').forEach(function (frame) {
-    var doc = frame.contentDocument, found = [doc.body.innerText];
+    var doc = frame.contentDocument, view = frame.contentWindow, page = frame.getAttribute('src'), found = [doc.body.innerText];
     doc.querySelectorAll('*').forEach(function (e) {
       ['::before', '::after', '::marker'].forEach(function (p) {
-        var c = frame.contentWindow.getComputedStyle(e, p).content;
-        if (c && c[0] === '"') found.push(JSON.parse(c));
+        var style = view.getComputedStyle(e, p), content = style.content, type = style.listStyleType;
+        if (p === '::marker') {
+          if (view.getComputedStyle(e).display.indexOf('list-item') < 0) return;
+          if (content === 'normal' && type === 'decimal') content = '"' + ordinal(e) + '. "';
+          else if (content === 'normal' && type[0] === '"') content = type;
+          else if (content === 'normal' && /^(disc|circle|square|none)$/.test(type)) return;
+        }
+        if (/(^| )(open|close)-quote/.test(content)) {
+          if (style.quotes[0] !== '"') unread.push(page + ' ' + e.localName + p + ': quotes ' + style.quotes);
+          found.push.apply(found, strings(style.quotes));
+        }
+        found.push.apply(found, strings(content));
+        var rest = content.replace(/"(?:[^"\\]|\\[^])*"/g, '').replace(/(no-)?(open|close)-quote/g, '').trim();
+        if (rest && rest !== 'none' && rest !== 'normal') unread.push(page + ' ' + e.localName + p + ': ' + content);
       });
     });
-    shown[frame.getAttribute('src')] = found.join(' ');
+    shown[page] = found.join(' ');
   });
-  document.body.setAttribute('data-shown', JSON.stringify(shown));
+  document.body.setAttribute('data-shown', JSON.stringify({shown: shown, unread: unread}));
 };
 </script></body></html>"""
 
 
-@pytest.mark.parametrize("theme", ["", "photocopy"])
-def test_no_character_an_epub_shows_falls_outside_its_fonts_in_any_language_or_theme(tmp_path, theme):
-    """Read back what Chromium shows of every XHTML file (capitals made by the stylesheet, generated content) and
-    check each character is in the embedded cut of every face that draws it: none falls back to another font."""
+@pytest.fixture(scope="module", params=["", "photocopy"], ids=["default", "photocopy"])
+def screens(request, tmp_path_factory):
+    """Both screen editions of the pamphlet in every language, in one theme, and what Chromium shows of each page:
+    one build and one Chromium run, read by the test below for the EPUB and for the web edition."""
     chromium = which_or_skip("chromium")
     from publish.config import load_config
-    from publish.fonts import FACES, font_path
 
+    theme, tmp_path = request.param, tmp_path_factory.mktemp("screens")
     (tmp_path / "source").mkdir()
     if theme:
         (tmp_path / "pyproject.toml").write_text(f'[tool.publish]\ntheme = "{theme}"\n')
     for lang, (title, publisher, text) in LANGUAGES.items():
         (tmp_path / "source" / f"{lang}.md").write_text(
-            f"---\ntitle: {title}\nauthor: A\npublisher: {publisher}\ndate: 2024-03-15\nlang: {lang}\nsummary: {title}.\n"
-            f"source_url: https://example.org/{lang}\n---\n\n## {title}\n\n{text}[^1]\n\n1. {title}\n2. {text}\n\n[^1]: {text}\n",
-            encoding="utf-8")
-    assert build(out=tmp_path / "dist", root=tmp_path, formats=["epub"]).ok
-    config = load_config(tmp_path)
-    full = {face.file: cmap(font_path(config, face).read_bytes()) for face in FACES}
-    pages = []
+            PAMPHLET.format(lang=lang, title=title, publisher=publisher, text=text), encoding="utf-8")
+    assert build(out=tmp_path / "dist", root=tmp_path, formats=["epub", "html"]).ok
+    pages = {}  # (edition, lang) -> its pages, as the probe names them
     for lang in LANGUAGES:
         zipfile.ZipFile(tmp_path / "dist" / f"{lang}.epub").extractall(tmp_path / lang)
-        pages += sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / lang / "EPUB").glob("*.xhtml"))
+        pages["epub", lang] = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / lang / "EPUB").glob("*.xhtml"))
+        pages["html", lang] = [f"dist/{lang}.html"]
+    every = [page for group in pages.values() for page in group]
     probe = tmp_path / "probe.html"
-    probe.write_text(PROBE % "".join(f'<iframe src="{page}" width="390" height="800"></iframe>' for page in pages))
+    probe.write_text(PROBE % "".join(f'<iframe src="{page}" width="390" height="800"></iframe>' for page in every))
     dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--allow-file-access-from-files", "--virtual-time-budget=20000",
                           "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=300).stdout
     found = re.search(r'data-shown="([^"]*)"', dom)
     assert found, f"Chromium showed nothing: {dom[-500:]}"
-    shown_in = json.loads(html.unescape(found.group(1)))
-    assert sorted(shown_in) == sorted(pages)  # every file was read
+    read = json.loads(html.unescape(found.group(1)))
+    assert sorted(read["shown"]) == sorted(every)  # every page was read
+    assert not read["unread"], f"generated content the probe cannot read: {read['unread']}"
+    return theme, tmp_path, load_config(tmp_path), pages, read["shown"]
+
+
+def cuts(edition: str, folder, lang: str) -> dict[str, set[str]]:
+    """The characters of each face an edition carries, by the file it was cut from."""
+    from publish.fonts import FACES
+
+    if edition == "epub":
+        return {path.name: cmap(path.read_bytes()) for path in (folder / lang / "EPUB" / "fonts").iterdir()}
+    file = {(f.family, f.weight, f.style): f.file for f in FACES}
+    rule = r'font-family: "([^"]+)"; font-weight: (\w+); font-style: (\w+); src: url\("data:font/woff;base64,([^"]+)"\)'
+    page = (folder / "dist" / f"{lang}.html").read_text(encoding="utf-8")
+    return {file[family, weight, style]: cmap(base64.b64decode(data)) for family, weight, style, data in re.findall(rule, page)}
+
+
+@pytest.mark.parametrize("edition", ["epub", "html"])
+def test_no_character_an_epub_or_web_edition_shows_falls_outside_its_fonts_in_any_language_or_theme(screens, edition):
+    """Read back what Chromium shows of every page (capitals made by the stylesheet, generated content, list numbers)
+    and check each character is in the embedded cut of every face that draws it: none falls back to another font."""
+    from publish.fonts import FACES, font_path
+    from publish.typography import INNER_QUOTES, QUOTES
+
+    theme, folder, config, pages, shown_in = screens
+    full = {face.file: cmap(font_path(config, face).read_bytes()) for face in FACES}
+    falls_back = {}
     for lang in LANGUAGES:
-        folder = tmp_path / lang
-        cut = {path.name: cmap(path.read_bytes()) for path in (folder / "EPUB" / "fonts").iterdir()}
-        shown = set("".join(text for page, text in shown_in.items() if page.startswith(f"{lang}/")))
+        cut = cuts(edition, folder, lang)
+        assert len(cut) == 7, sorted(cut)  # every face, the mono one for the code too
+        shown = set("".join(shown_in[page] for page in pages[edition, lang]))
+        # the probe reads generated content: the break's asterisks, the list's second number, the <q>s' marks
+        assert {"*", "8"} | set("".join(QUOTES[lang] + INNER_QUOTES[lang])) <= shown, (edition, lang, sorted(shown))
         shown = {c for c in shown if not c.isspace() and c.isprintable()}
+        nowhere = "".join(sorted(c for c in shown if not any(c in chars for chars in full.values())))
         missing = {name: "".join(sorted(c for c in shown if c in full[name] and c not in cut[name])) for name in cut}
-        assert not any(missing.values()), f"{lang}{' ' + theme if theme else ''}: {missing}"
+        missing = {name: chars for name, chars in missing.items() if chars} | ({"no bundled face": nowhere} if nowhere else {})
+        if missing:
+            falls_back[lang] = missing
+    assert not falls_back, f"{edition}{' ' + theme if theme else ''}: {falls_back}"
