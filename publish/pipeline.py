@@ -56,16 +56,19 @@ def build(
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(unknown)} (choose from {', '.join(FORMATS)})")
     files, missing = _discover(config, paths)
+    clashing, clashes = collisions(config, files, formats)  # over every source, so that every shard finds them
     if shard:
         index, count = shard
         files = [f for n, f in enumerate(files) if n % count == index - 1]
+    files = [f for f in files if f not in clashing]
     out_dir = _within(config, out)
     check_writable(out_dir, str(out))  # before any rendering: a read-only --out fails at once
     cache = _cache(config, formats, force)
     written = _run(config, files, formats, strict, jobs, cache, partial(_write, out_dir, str(out), cache))  # as each is done
     artifacts: list[Artifact] = [a for result, made in written for a in made]
-    diagnostics: list[Diagnostic] = list(missing) + [d for result, _ in written for d in result.diagnostics]
-    failed = [d.path for d in missing] + [result.source for result, _ in written if result.failed]
+    diagnostics: list[Diagnostic] = missing + clashes + [d for result, _ in written for d in result.diagnostics]
+    failed = [d.path for d in missing] + sorted(_display(config, f) for f in clashing)
+    failed += [result.source for result, _ in written if result.failed]
     manifest = Manifest(tuple(artifacts), tuple(diagnostics), tuple(failed))
     try:
         write_atomic(out_dir / "manifest.json", manifest.to_json().encode("utf-8"))
@@ -82,6 +85,7 @@ def check(paths: Iterable[str | Path] | None = None, *, root: str | Path = ".", 
 
     config = load_config(root)
     files, problems = _discover(config, paths)
+    problems += collisions(config, files, tuple(FORMATS))[1]
     lint = partial(_lint, config)
     if files and budget.available() and not os.environ.get("PUBLISH_DEBUG"):  # pathological Markdown is bounded here too
         importlib.import_module("publish.markup")
@@ -113,6 +117,32 @@ def _discover(config: Config, paths: Iterable[str | Path] | None) -> tuple[list[
     return files, [Diagnostic(str(named.get(m, m)), 1, 1, "P106", "no such source file or folder") for m in missing] + [
         Diagnostic(e.relative_to(config.root).as_posix() if e.is_relative_to(config.root) else str(e), 1, 1, "P150",
                    "refused to read it: a symbolic link to a file outside the folder of sources") for e in escaped]
+
+
+def collisions(config: Config, files: list[Path], formats: tuple[str, ...]) -> tuple[set[Path], list[Diagnostic]]:
+    """Sources that would write the same file (source/a.md and source/a/index.md, or two folders' a.md): one P161
+    naming each group, before anything is rendered, and the sources to leave out. File names are compared as a file
+    system that ignores case would (a name with capitals is refused anyway, P108)."""
+    from .sources import name_problem, slug_of
+
+    owners: dict[str, list[Path]] = {}
+    for path in files:
+        name = slug_of(path)
+        if not name_problem(name):  # a name that is refused writes nothing
+            for fmt in formats:
+                owners.setdefault(FORMATS[fmt].filename(name).casefold(), []).append(path)
+    groups: dict[tuple[Path, ...], list[str]] = {}
+    for filename, paths in owners.items():
+        if len(paths) > 1:
+            groups.setdefault(tuple(paths), []).append(filename)
+    found = []
+    for paths, filenames in groups.items():
+        shown = [_display(config, p) for p in paths]
+        who = ", ".join(shown[:-1]) + f" and {shown[-1]}"
+        what = ", ".join(filenames[:-1]) + f" and {filenames[-1]}" if len(filenames) > 1 else filenames[0]
+        found.append(Diagnostic(shown[0], 1, 1, "P161", f"{who} would {'both' if len(paths) == 2 else 'all'} write "
+                                f"{what}: rename one of them; {'neither' if len(paths) == 2 else 'none'} is built"))
+    return {p for paths in groups for p in paths}, found
 
 
 def _within(config: Config, path: str | Path) -> Path:
