@@ -281,6 +281,7 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
     """Render one source in every format; any error fails the whole source, so no partial set is written. With a
     cache, the result says where to keep it and what it read."""
     from .fetch import FetchRefused
+    from .fonts import missing_glyphs
     from .markup import to_document
     from .render.printed import PrintEdition
     from .sources import load
@@ -311,7 +312,10 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
             raise
         message = f"internal error while rendering: {type(exc).__name__}: {exc}"
         return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P900", message),), True)
-    found = document.warnings + edition.warnings + tuple(d for o in outputs for d in o.warnings) + _preflight(config, document, outputs)
+    checked, fallbacks = _preflight(config, document, outputs)
+    found = document.warnings + edition.warnings + tuple(d for o in outputs for d in o.warnings) + checked
+    drawn_in = "the PDFs" if any(FORMATS[o.format].pdf for o in outputs) else "the EPUB's cover"  # what WeasyPrint draws
+    found = missing_glyphs(config, document, found, fallbacks, drawn_in)  # one warning for them all, not one per drawing
     found = _strict(found) if strict else found
     failed = any(d.severity == "error" for d in found)
     if failed or not cache:
@@ -321,30 +325,30 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
     return SourceResult(display, lang, outputs, found, failed, key, inputs.fingerprint())
 
 
-def _preflight(config: Config, document, outputs) -> tuple[Diagnostic, ...]:
-    """Read every PDF back: fonts, boxes, image resolution, text; problems name the source."""
-    from .fonts import project_font_names, uncovered
-    from .preflight import image_names, preflight
+def _preflight(config: Config, document, outputs) -> tuple[tuple[Diagnostic, ...], list[str]]:
+    """Read every PDF back: fonts, boxes, image resolution, text; problems name the source. Apart, the system fonts
+    characters fell back to (fonts.missing_glyphs says which characters, once for the source)."""
+    from .fonts import project_font_names
+    from .pdfs import read
+    from .preflight import fallback_fonts, image_names, preflight
 
     pdfs = [o for o in outputs if FORMATS[o.format].pdf]
     names, fonts = (image_names(_printed_images(document)), project_font_names(config)) if pdfs else ({}, frozenset())
     built = {o.format for o in pdfs}
-    found, said = [], set()
+    found, said, fallbacks = [], set(), set()
     for output in pdfs:
         drawn = output.pages_of not in built  # pages placed as they are from a PDF read back here: read there
         for d in preflight(output.data, output.format, output.filename, names, fonts, drawn):
-            if d.severity == "warning":  # the same low-resolution image or fallback font in every PDF: say it once
+            if d.code == "P303":
+                fallbacks.update(fallback_fonts(read(output.data), fonts))
+                continue
+            if d.severity == "warning":  # the same low-resolution image in every PDF: say it once
                 key = (d.code, re.sub(r" on page \d+", "", d.message))
                 if key in said:
                     continue
                 said.add(key)
-            message, (line, col) = f"{output.filename}: {d.message}", (1, 1)
-            if d.code == "P303":
-                missing = uncovered(config, document.body)
-                message += f" (characters the bundled fonts lack: {' '.join(missing) or 'none in the text'})"
-                line, col = _first_of(document.source, missing)
-            found.append(Diagnostic(document.source.display, line, col, d.code, message, d.severity))
-    return tuple(found)
+            found.append(Diagnostic(document.source.display, 1, 1, d.code, f"{output.filename}: {d.message}", d.severity))
+    return tuple(found), sorted(fallbacks)
 
 
 def _printed_images(document) -> tuple:
@@ -355,15 +359,6 @@ def _printed_images(document) -> tuple:
     meta = document.meta
     cover = (Asset(check_image(meta.cover, document.source.folder), meta.cover),) if meta.cover else ()
     return document.assets + cover
-
-
-def _first_of(source, characters: str) -> tuple[int, int]:
-    """Line and column of the first of `characters` in the source's body."""
-    for number, text in enumerate(source.body.splitlines()):
-        for col, char in enumerate(text, start=1):
-            if char in characters:
-                return source.body_line + number, col
-    return 1, 1
 
 
 def _project(config: Config):
