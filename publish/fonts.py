@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .config import Config
-from .errors import fail
+from .errors import Diagnostic, fail
 from .markup import plain_text
 
 
@@ -74,6 +74,51 @@ def uncovered(config: Config, text: str) -> str:
     for face in FACES:
         covered.update(TTFont(font_path(config, face), lazy=True).getBestCmap())
     return "".join(sorted({c for c in text if ord(c) not in covered and c.isprintable() and not c.isspace()}))
+
+
+# WeasyPrint's warning for each drawing of a character no font has (render/weasy.py makes it an R200).
+NOTDEF = re.compile(r'^\.notdef glyph rendered for Unicode string unsupported by fonts: ".*" \(U\+([0-9A-F]{4,6})\)$', re.S)
+NAMED = 5  # characters a warning names before "and N more"
+
+
+def missing_glyphs(config: Config, document, found: tuple[Diagnostic, ...], fallbacks: list[str],
+                   drawn_in: str = "the PDFs") -> tuple[Diagnostic, ...]:
+    """`found` with WeasyPrint's .notdef warnings (one per character drawn, in every PDF) taken out, and, when any
+    character was drawn (in `drawn_in`) in a system font (`fallbacks`, from preflight) or as an empty box, one P303
+    for the source that names the characters the project's fonts lack and points at the first."""
+    boxes = "".join(chr(int(m[1], 16)) for d in found if d.code == "R200" and (m := NOTDEF.match(d.message)))
+    kept = tuple(d for d in found if not (d.code == "R200" and NOTDEF.match(d.message)))
+    if not boxes and not fallbacks:
+        return kept
+    shown = plain_text(document.body) + "".join(document.plain.values())
+    lacking = set(uncovered(config, shown)) | set(boxes)
+    first = _first_places(document.source, lacking)
+    ordered = sorted(lacking, key=lambda c: (first.get(c, (1 << 30, 0)), c))
+    names = ", ".join(f"{c} (U+{ord(c):04X})" for c in ordered[:NAMED]) + (f" and {len(ordered) - NAMED} more" if len(ordered) > NAMED else "")
+    drawn = [f"in a system font the project does not ship ({', '.join(fallbacks)})"] if fallbacks else []
+    drawn += [f"as empty boxes ({' '.join(sorted(set(boxes), key=ordered.index))})"] if boxes else []
+    what = (f"{len(ordered)} character{'s' * (len(ordered) != 1)} in none of the project's fonts: {names}" if ordered
+            else "characters that are not in the text (the styles' or the labels') are in none of the project's fonts")
+    message = (f"{what}; {drawn_in} show them {' or '.join(drawn)}. Put a font that has them in the project's fonts/ "
+               "folder, named as the bundled face it replaces (fonts/PTSerif-Regular.ttf, …), or take them out")
+    line, col = min(first.values(), default=(1, 1))
+    return kept + (Diagnostic(document.source.display, line, col, "P303", message, "warning"),)
+
+
+def _first_places(source, characters: set[str]) -> dict[str, tuple[int, int]]:
+    """Line and column in the source file (front matter too) where each of `characters` first appears."""
+    from .sources import read_text
+
+    try:
+        text = read_text(source.path, source.display)
+    except OSError:
+        return {}
+    first: dict[str, tuple[int, int]] = {}
+    for number, line in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
+        for col, char in enumerate(line, start=1):
+            if char in characters and char not in first:
+                first[char] = (number, col)
+    return first
 
 
 def font_path(config: Config, face: Face) -> Path:

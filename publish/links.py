@@ -111,7 +111,7 @@ class LinkPolicy:
 
     def _pamphlet(self, path: str, fragment: str, ids: set[str]) -> Verdict | None:
         """A link to a source of this project (the pamphlet itself, or another), or None."""
-        from .sources import SLUG, slug_of
+        from .sources import name_problem, slug_of
 
         root = self.project.root
         if root is None or not path:
@@ -132,7 +132,7 @@ class LinkPolicy:
             if candidate == self.path.resolve():  # the pamphlet itself: a fragment, or the words alone
                 return self._judge(f"#{fragment}", ids) if fragment else Verdict(None)
             slug = slug_of(candidate)
-            if not SLUG.match(slug):
+            if name_problem(slug):
                 continue
             href = f"{slug}.html" + (f"#{fragment}" if fragment else "")
             if self.project.base_url:

@@ -69,16 +69,19 @@ def build(
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(unknown)} (choose from {', '.join(FORMATS)})")
     files, missing = _discover(config, paths)
+    clashing, clashes = collisions(config, files, formats)  # over every source, so that every shard finds them
     if shard:
         index, count = shard
         files = [f for n, f in enumerate(files) if n % count == index - 1]
+    files = [f for f in files if f not in clashing]
     out_dir = _within(config, out)
     check_writable(out_dir, str(out))  # before any rendering: a read-only --out fails at once
     cache = _cache(config, formats, force)
     written = _run(config, files, formats, strict, jobs, cache, partial(_write, out_dir, str(out), cache))  # as each is done
     fresh: list[Artifact] = [a for result, made in written for a in made]
-    diagnostics: list[Diagnostic] = list(missing) + [d for result, _ in written for d in result.diagnostics]
-    failed = [d.path for d in missing] + [result.source for result, _ in written if result.failed]
+    diagnostics: list[Diagnostic] = missing + clashes + [d for result, _ in written for d in result.diagnostics]
+    failed = [d.path for d in missing] + sorted(_display(config, f) for f in clashing)
+    failed += [result.source for result, _ in written if result.failed]
     try:
         with folder_locked(out_dir):
             artifacts, stale = everything_in(out_dir, str(out), config.root, fresh)
@@ -97,6 +100,7 @@ def check(paths: Iterable[str | Path] | None = None, *, root: str | Path = ".", 
 
     config = load_config(root)
     files, problems = _discover(config, paths)
+    problems += collisions(config, files, tuple(FORMATS))[1]
     lint = partial(_lint, config)
     if files and budget.available() and not os.environ.get("PUBLISH_DEBUG"):  # pathological Markdown is bounded here too
         importlib.import_module("publish.markup")
@@ -128,6 +132,32 @@ def _discover(config: Config, paths: Iterable[str | Path] | None) -> tuple[list[
     return files, [Diagnostic(str(named.get(m, m)), 1, 1, "P106", "no such source file or folder") for m in missing] + [
         Diagnostic(e.relative_to(config.root).as_posix() if e.is_relative_to(config.root) else str(e), 1, 1, "P150",
                    "refused to read it: a symbolic link to a file outside the folder of sources") for e in escaped]
+
+
+def collisions(config: Config, files: list[Path], formats: tuple[str, ...]) -> tuple[set[Path], list[Diagnostic]]:
+    """Sources that would write the same file (source/a.md and source/a/index.md, or two folders' a.md): one P161
+    naming each group, before anything is rendered, and the sources to leave out. File names are compared as a file
+    system that ignores case would (a name with capitals is refused anyway, P108)."""
+    from .sources import name_problem, slug_of
+
+    owners: dict[str, list[Path]] = {}
+    for path in files:
+        name = slug_of(path)
+        if not name_problem(name):  # a name that is refused writes nothing
+            for fmt in formats:
+                owners.setdefault(FORMATS[fmt].filename(name).casefold(), []).append(path)
+    groups: dict[tuple[Path, ...], list[str]] = {}
+    for filename, paths in owners.items():
+        if len(paths) > 1:
+            groups.setdefault(tuple(paths), []).append(filename)
+    found = []
+    for paths, filenames in groups.items():
+        shown = [_display(config, p) for p in paths]
+        who = ", ".join(shown[:-1]) + f" and {shown[-1]}"
+        what = ", ".join(filenames[:-1]) + f" and {filenames[-1]}" if len(filenames) > 1 else filenames[0]
+        found.append(Diagnostic(shown[0], 1, 1, "P161", f"{who} would {'both' if len(paths) == 2 else 'all'} write "
+                                f"{what}: rename one of them; {'neither' if len(paths) == 2 else 'none'} is built"))
+    return {p for paths in groups for p in paths}, found
 
 
 def _within(config: Config, path: str | Path) -> Path:
@@ -273,6 +303,7 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
     """Render one source in every format; any error fails the whole source, so no partial set is written. With a
     cache, the result says where to keep it and what it read."""
     from .fetch import FetchRefused
+    from .fonts import missing_glyphs
     from .markup import to_document
     from .render.printed import PrintEdition
     from .sources import load
@@ -304,7 +335,10 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
             raise
         message = f"internal error while rendering: {type(exc).__name__}: {exc}"
         return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P900", message),), True)
-    found = document.warnings + edition.warnings + tuple(d for o in outputs for d in o.warnings) + _preflight(config, document, outputs)
+    checked, fallbacks = _preflight(config, document, outputs)
+    found = document.warnings + edition.warnings + tuple(d for o in outputs for d in o.warnings) + checked
+    drawn_in = "the PDFs" if any(FORMATS[o.format].pdf for o in outputs) else "the EPUB's cover"  # what WeasyPrint draws
+    found = missing_glyphs(config, document, found, fallbacks, drawn_in)  # one warning for them all, not one per drawing
     found = _strict(found) if strict else found
     failed = any(d.severity == "error" for d in found)
     if failed or not cache:
@@ -314,30 +348,30 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
     return SourceResult(display, lang, outputs, found, failed, key, inputs.fingerprint(), digest)
 
 
-def _preflight(config: Config, document, outputs) -> tuple[Diagnostic, ...]:
-    """Read every PDF back: fonts, boxes, image resolution, text; problems name the source."""
-    from .fonts import project_font_names, uncovered
-    from .preflight import image_names, preflight
+def _preflight(config: Config, document, outputs) -> tuple[tuple[Diagnostic, ...], list[str]]:
+    """Read every PDF back: fonts, boxes, image resolution, text; problems name the source. Apart, the system fonts
+    characters fell back to (fonts.missing_glyphs says which characters, once for the source)."""
+    from .fonts import project_font_names
+    from .pdfs import read
+    from .preflight import fallback_fonts, image_names, preflight
 
     pdfs = [o for o in outputs if FORMATS[o.format].pdf]
     names, fonts = (image_names(_printed_images(document)), project_font_names(config)) if pdfs else ({}, frozenset())
     built = {o.format for o in pdfs}
-    found, said = [], set()
+    found, said, fallbacks = [], set(), set()
     for output in pdfs:
         drawn = output.pages_of not in built  # pages placed as they are from a PDF read back here: read there
         for d in preflight(output.data, output.format, output.filename, names, fonts, drawn):
-            if d.severity == "warning":  # the same low-resolution image or fallback font in every PDF: say it once
+            if d.code == "P303":
+                fallbacks.update(fallback_fonts(read(output.data), fonts))
+                continue
+            if d.severity == "warning":  # the same low-resolution image in every PDF: say it once
                 key = (d.code, re.sub(r" on page \d+", "", d.message))
                 if key in said:
                     continue
                 said.add(key)
-            message, (line, col) = f"{output.filename}: {d.message}", (1, 1)
-            if d.code == "P303":
-                missing = uncovered(config, document.body)
-                message += f" (characters the bundled fonts lack: {' '.join(missing) or 'none in the text'})"
-                line, col = _first_of(document.source, missing)
-            found.append(Diagnostic(document.source.display, line, col, d.code, message, d.severity))
-    return tuple(found)
+            found.append(Diagnostic(document.source.display, 1, 1, d.code, f"{output.filename}: {d.message}", d.severity))
+    return tuple(found), sorted(fallbacks)
 
 
 def _printed_images(document) -> tuple:
@@ -348,15 +382,6 @@ def _printed_images(document) -> tuple:
     meta = document.meta
     cover = (Asset(check_image(meta.cover, document.source.folder), meta.cover),) if meta.cover else ()
     return document.assets + cover
-
-
-def _first_of(source, characters: str) -> tuple[int, int]:
-    """Line and column of the first of `characters` in the source's body."""
-    for number, text in enumerate(source.body.splitlines()):
-        for col, char in enumerate(text, start=1):
-            if char in characters:
-                return source.body_line + number, col
-    return 1, 1
 
 
 def _project(config: Config):

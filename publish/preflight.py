@@ -42,8 +42,11 @@ def preflight(data: bytes, fmt: str, path: str, image_names: dict[tuple[int, int
     fonts = _all_fonts(reader)
     for font in sorted(_unembedded_fonts(fonts)):
         report("P301", f"font {font} is not embedded")
-    for font in sorted(f for f in _font_names(fonts) if project_fonts and normalised(f) not in project_fonts):
-        report("P303", f"font {font} is not one of the project's fonts: some characters fell back to a system font", "warning")
+    fallbacks = _fallbacks(fonts, project_fonts)
+    if fallbacks:
+        report("P303", f"{', '.join(fallbacks)}, not the project's, drew characters its fonts lack: put a font that has "
+               "them in the project's fonts/ folder, named as the bundled face it replaces, or take them out of the "
+               "text (publish build names them)", "warning")
     for message in _box_problems(reader, fmt):
         report("P302", message)
     names = image_names or {}
@@ -55,6 +58,15 @@ def preflight(data: bytes, fmt: str, path: str, image_names: dict[tuple[int, int
     for number in textless:
         report("P311", f"page {number} has content but no text: are its fonts outlined or rasterised?", "warning")
     return found
+
+
+def fallback_fonts(reader, project_fonts: frozenset[str] | None) -> list[str]:
+    """The fonts a PDF (a pypdf reader) uses that the project does not ship: system fonts a character fell back to."""
+    return _fallbacks(_all_fonts(reader), project_fonts)
+
+
+def _fallbacks(fonts: list, project_fonts: frozenset[str] | None) -> list[str]:
+    return sorted(f for f in _font_names(fonts) if project_fonts and normalised(f) not in project_fonts)
 
 
 def image_names(assets) -> dict[tuple[int, int], str]:

@@ -13,7 +13,13 @@ import yaml
 
 from .errors import Diagnostic, PublishError, fail
 
-SLUG = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# A translation's file name ends in its language, lower-cased: source/<slug>.<lang>.md, source/<slug>/index.<lang>.md.
+EDITION = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
+# The words of the file names publish writes (render/__init__.py FORMATS, proof.py), each with one: never a language.
+OUTPUT_WORDS = {"press": "{}.press.pdf", "booklet": "{}.booklet.pdf", "proof": "{}.proof.png", "pdf": "{}.pdf",
+                "epub": "{}.epub", "html": "{}.html", "png": "{}.proof.png", "json": "manifest.json"}
+NOT_LANGUAGES = frozenset(OUTPUT_WORDS) | {"md"}  # a.md.md is a slip, not a text in a language "md"
 DATE = re.compile(r"^\d{4}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
 NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
@@ -93,8 +99,10 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Path], list[Path]]:
             found.append(path)
         elif (path / "index.md").is_file():
             found.append(path / "index.md")
+            for file in sorted(path.glob("index.*.md")):  # its translations
+                (found if file.resolve().is_relative_to(path.resolve()) else escaped).append(file)
         elif path.is_dir():
-            for file in sorted(path.glob("*.md")) + sorted(path.glob("*/index.md")):
+            for file in sorted(path.glob("*.md")) + sorted(path.glob("*/index.md")) + sorted(path.glob("*/index.*.md")):
                 (found if file.resolve().is_relative_to(path.resolve()) else escaped).append(file)
         else:
             missing.append(path)
@@ -103,8 +111,50 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Path], list[Path]]:
 
 
 def slug_of(path: Path) -> str:
-    """source/<slug>.md or source/<slug>/index.md -> <slug>."""
-    return path.parent.name if path.name == "index.md" else path.stem
+    """The name a source's files take: source/<slug>.md or source/<slug>/index.md -> <slug>, and a translation's
+    source/<slug>.<lang>.md or source/<slug>/index.<lang>.md -> <slug>.<lang>."""
+    if path.name == "index.md" or (path.name.startswith("index.") and path.suffix == ".md"):
+        return path.parent.name + path.name[len("index"):-len(".md")]
+    return path.stem
+
+
+def edition_of(name: str) -> str:
+    """The language a valid name (see name_problem) ends in, "" for an original: 'a.pt-br' -> 'pt-br'."""
+    return name.partition(".")[2]
+
+
+def name_problem(name: str, path: Path | None = None) -> str | None:
+    """Why `name` (slug_of) cannot name a source's files, with one that can; None when it can."""
+    slug, dot, lang = name.partition(".")
+    if SLUG.match(slug) and (not dot or (EDITION.match(lang) and lang not in NOT_LANGUAGES)):
+        return None
+    if dot and SLUG.match(slug) and lang.lower() in OUTPUT_WORDS:
+        example = OUTPUT_WORDS[lang.lower()].format(slug)
+        why = (f"{lang!r} is not a language but a word of the file names publish writes (such as {example}); a dot "
+               f"in the name comes only before a translation's language, as in {slug}.es.md")
+    elif dot and SLUG.match(slug) and EDITION.match(lang.lower()) and lang.lower() not in NOT_LANGUAGES:
+        why = f"the language after the dot is written in lower case, as in {slug}.{lang.lower()}"
+    elif dot and SLUG.match(slug):
+        why = f"{lang!r} is not a language tag; a dot in the name comes only before a translation's language, as in {slug}.es.md"
+    else:
+        why = "a slug is lower-case letters, digits and single hyphens, then .<lang> for a translation"
+    suggested = _suggested(name)
+    if suggested and path is not None:
+        folder = path.name != f"{name}.md"
+        lang = edition_of(suggested)
+        rename = f"{suggested.partition('.')[0]}/index{'.' + lang if lang else ''}.md" if folder else f"{suggested}.md"
+        return f"name {name!r} is not a slug: {why}; rename it {rename}"
+    return f"name {name!r} is not a slug: {why}" + (f"; call it {suggested!r}" if suggested else "")
+
+
+def _suggested(name: str) -> str:
+    """A valid name close to `name`: python-slugify's, keeping a language after the dot (My_Text.ES -> my-text.es)."""
+    from slugify import slugify
+
+    head, dot, tail = name.rpartition(".")
+    if dot and EDITION.match(tail.lower()) and tail.lower() not in NOT_LANGUAGES and slugify(head):
+        return f"{slugify(head)}.{tail.lower()}"
+    return slugify(name)
 
 
 def load(path: Path, display: str | None = None) -> Source:
@@ -116,12 +166,24 @@ def load(path: Path, display: str | None = None) -> Source:
     except FileNotFoundError:
         raise fail(display, "P106", "no such source file") from None
     slug = slug_of(path)
-    if not SLUG.match(slug):
-        raise fail(display, "P108", f"name {slug!r} is not a slug: use a-z, 0-9 and hyphens")
+    problem = name_problem(slug, path)
+    if problem:
+        raise fail(display, "P108", problem)
     header, body, body_line = _split(text, display)
     data, lines = _parse_yaml(header, display)
     meta = _validate(data, lines, display, path.parent)
+    _edition_agrees(slug, meta, lines, display)
     return Source(path, display, slug, meta, body, body_line, lines)
+
+
+def _edition_agrees(name: str, meta: Meta, lines: dict, display: str) -> None:
+    """A translation's file name and its front matter name one language (a.es.md: lang es, or es-MX)."""
+    lang = edition_of(name)
+    if not lang or meta.lang.lower() == lang or meta.lang.lower().startswith(lang + "-"):
+        return
+    said = f"lang is {meta.lang!r}" if "lang" in lines else f"has no lang, so it is {meta.lang!r}"
+    raise fail(display, "P114", f"the file name {Path(display).name} says the text is in {lang!r} but its front matter {said}: "
+               f"set lang: {lang}, or rename the file", *lines.get("lang", (1, 1)))
 
 
 def read_text(path: Path, display: str) -> str:

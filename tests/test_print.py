@@ -312,3 +312,32 @@ def test_a_character_the_bundled_fonts_lack_is_a_warning_at_its_line(tmp_path):
     assert manifest.ok and (fallbacks[0].line, fallbacks[0].col) == (8, 11)
     assert "✱" in fallbacks[0].message and fallbacks[0].severity == "warning"
     assert not build(out=root / "strict", root=root, formats=["pdf"], strict=True).ok
+
+
+SCRIPTS = "---\ntitle: Scripts 漢字\nauthor: A\n---\n\nPlain line.\n\nChinese 中文, Japanese 日本語, a smile 😀, Arabic العربية, and 漢字 again.\n"
+SMILE = "---\ntitle: Smile\nauthor: A\n---\n\nPlain line.\n\n  A smile 😀 and عربي.\n"
+
+
+@pytest.fixture(scope="module")
+def scripts(tmp_path_factory):
+    """Two sources with characters no bundled face has (CJK, an emoji, Arabic), built in the three PDF formats: the
+    CJK letters come out as empty boxes, or in a system font where one has them."""
+    root = project(tmp_path_factory.mktemp("scripts"), source_text=SCRIPTS)
+    (root / "source" / "smile.md").write_text(SMILE, encoding="utf-8")
+    return build(out=root / "dist", root=root, formats=["pdf", "press", "booklet"], jobs=2)
+
+
+def test_characters_no_font_has_are_one_warning_per_source_naming_them_at_the_first(scripts):
+    assert scripts.ok and not [d for d in scripts.diagnostics if d.code == "R200"], [str(d) for d in scripts.diagnostics]
+    warned = {d.path: d for d in scripts.diagnostics if d.code == "P303"}
+    assert len(warned) == len([d for d in scripts.diagnostics if d.code == "P303"]) == 2
+    long, short = warned["source/pamphlet.md"], warned["source/smile.md"]
+    assert (long.line, long.col, long.severity) == (2, 16, "warning")  # the title's 漢
+    assert long.message.startswith("15 characters in none of the project's fonts: 漢 (U+6F22), 字 (U+5B57), "
+                                   "中 (U+4E2D), 文 (U+6587), 日 (U+65E5) and 10 more; the PDFs show them ")
+    assert (short.line, short.col) == (8, 11)
+    assert short.message.startswith("5 characters in none of the project's fonts: 😀 (U+1F600), ع (U+0639), "
+                                    "ر (U+0631), ب (U+0628), ي (U+064A); the PDFs show them ")
+    for d in (long, short):
+        assert d.message.endswith("Put a font that has them in the project's fonts/ folder, named as the bundled "
+                                  "face it replaces (fonts/PTSerif-Regular.ttf, …), or take them out")
