@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import lxml.html
@@ -18,19 +18,17 @@ from markdown.treeprocessors import Treeprocessor
 
 from .config import RAW_HTML
 from .errors import Diagnostic, PublishError
-from .labels import join_names
 from .links import LinkPolicy, Project
 from .outline import Heading, shape
 from .repair import FLOW_ONLY, repair
 from .sources import Meta, Source, check_image
 from .typography import TypographyTreeprocessor, smarty_config
+from .values import front_matter
 from .xhtml import serialize
 
 # Attributes Markdown and attribute lists may set; event handlers and styles could run or fetch things.
 SAFE_ATTRIBUTES = {"id", "class", "href", "src", "alt", "title", "lang", "dir", "colspan", "rowspan", "start", "reversed", "value"}
 TABLE_ALIGN = re.compile(r"^text-align: (left|right|center);$")
-NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
-XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
 
 # Raw HTML in the body ([tool.publish] raw_html): sanitised to the allowlist below, or passed through as written.
 # What Markdown itself writes, and the inline and block tags a pamphlet may reasonably write by hand.
@@ -82,10 +80,11 @@ class Document:
     body: str
     headings: tuple[Heading, ...]  # the outline: sections (<h2>) and two levels under them
     assets: tuple[Asset, ...]
-    inline: dict[str, str]  # front-matter text set as HTML (quotes, dashes, *emphasis*)
+    inline: dict[str, str]  # front-matter text set as inline HTML (quotes, dashes, *emphasis*, links): values.py
     plain: dict[str, str]  # the same as plain text, for metadata
     warnings: tuple[Diagnostic, ...] = ()  # lint: what builds but readers will miss
     linked: tuple[Path, ...] = ()  # the project's pamphlet files its links were looked up in, found or not
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # author, translator: each name as plain text
 
     @property
     def meta(self) -> Meta:
@@ -218,8 +217,6 @@ def _locate(source: Source, needle: str) -> tuple[int, int]:
     return source.body_line, 1
 
 
-INLINE_KEYS = ("title", "subtitle", "summary", "caption", "photo_credit", "publisher", "license")
-LIST_KEYS = ("author", "translator")
 TAG = re.compile(r"<[^>]+>")
 
 
@@ -266,7 +263,7 @@ def _check_depth(source: Source, tree: etree._Element) -> None:
 
 
 def _to_document(source: Source, raw_html: str, project: Project) -> Document:
-    md = _markdown(source, raw_html=True)
+    md = _markdown(source)
     attributes = AttributeCheck(md, source)
     md.treeprocessors.register(attributes, "publish-attributes", 4)
     converted = md.convert(source.body)
@@ -282,21 +279,22 @@ def _to_document(source: Source, raw_html: str, project: Project) -> Document:
     repair(tree)
     _figures(tree)
     _list_items(tree)
-    inline, plain = _front_matter_text(source)
-    headings, opening, left_out = shape(tree, plain["title"])
+    values = front_matter(source)
+    headings, opening, left_out = shape(tree, values.plain["title"])
     links.apply(tree)
     warnings = attributes.problems + [_problem(source, href, v.code, v.message, v.severity) for href, v in links.problems()]
+    warnings += list(values.warnings)
     warnings += _unclosed(source, converted) + uncalled
     if opening:
         what = "repeats the title: it is left out of the text, whose title page sets it" if left_out else \
             "stands alone above the others: it is kept as the text's own title, and the headings under it are its sections"
         warnings.append(_problem(source, opening, "P124", f"the first heading {opening!r} {what}", "note"))
-    if images.problems or unwritten:
-        raise PublishError(sorted(set(images.problems + unwritten + warnings)))
+    if images.problems or unwritten or values.errors:
+        raise PublishError(sorted(set(images.problems + unwritten + list(values.errors) + warnings)))
     if source.meta.image:  # the lead photo travels with the text too
         assets.setdefault(source.meta.image, Asset(check_image(source.meta.image, source.folder), source.meta.image))
-    return Document(source, serialize(tree), headings, tuple(assets.values()), inline, plain,
-                    tuple(sorted(set(warnings))) + _missing_alt(source, tree), tuple(sorted(links.probed)))
+    return Document(source, serialize(tree), headings, tuple(assets.values()), values.inline, values.plain,
+                    tuple(sorted(set(warnings))) + _missing_alt(source, tree), tuple(sorted(links.probed)), values.names)
 
 
 def _notes(source: Source, tree) -> tuple[list[Diagnostic], list[Diagnostic]]:
@@ -390,36 +388,16 @@ def _parse(fragment: str) -> etree._Element:
     return root
 
 
-def _front_matter_text(source: Source) -> tuple[dict[str, str], dict[str, str]]:
-    """Typeset the front-matter strings with the same Markdown and typography as the body."""
-    md = _markdown(source)
-    inline: dict[str, str] = {}
-    for key in INLINE_KEYS:
-        inline[key] = _inline(md, getattr(source.meta, key))
-    for key in LIST_KEYS:
-        names = tuple(_inline(md, name) for name in getattr(source.meta, key))
-        inline[key] = join_names(names, source.meta.lang)
-    plain = {key: plain_text(value) for key, value in inline.items()}
-    return inline, plain
-
-
 def plain_text(fragment: str) -> str:
     """An HTML fragment's text: tags dropped, entities decoded."""
     return html.unescape(TAG.sub("", fragment))
 
 
-def _inline(md: markdown.Markdown, text: str) -> str:
-    if not text:
-        return ""
-    converted = _xml_entities(md.reset().convert(text))
-    return converted.removeprefix("<p>").removesuffix("</p>")
-
-
-def _markdown(source: Source, raw_html: bool = False) -> markdown.Markdown:
+def _markdown(source: Source) -> markdown.Markdown:
     md = markdown.Markdown(
         # md_in_html: Markdown Extra's markdown="1" on raw HTML, as texts converted from other tools use it
         extensions=["footnotes", "tables", "attr_list", "def_list", "fenced_code", "toc", "smarty",
-                    *(["md_in_html"] if raw_html else [])],
+                    "md_in_html"],
         extension_configs={
             "toc": {"slugify": slugify_unicode},  # ids for every heading
             "footnotes": {"SEPARATOR": "-"},  # ids without ":" are valid XML names
@@ -429,17 +407,6 @@ def _markdown(source: Source, raw_html: bool = False) -> markdown.Markdown:
     )
     footnotes = md.inlinePatterns["footnote"]
     md.inlinePatterns.register(type(footnotes)(NOTE_CALL.pattern, footnotes.footnotes), "footnote", 175)
-    if raw_html:
-        md.preprocessors.register(MarkdownInBlocks(md), "publish-markdown-in-blocks", 25)  # before html_block (20)
-    if not raw_html:  # front matter becomes metadata and titles: HTML in it is shown as text
-        md.preprocessors.deregister("html_block")
-        md.inlinePatterns.deregister("html")
+    md.preprocessors.register(MarkdownInBlocks(md), "publish-markdown-in-blocks", 25)  # before html_block (20)
     md.treeprocessors.register(TypographyTreeprocessor(md, source.meta.lang), "publish-typography", 3)
     return md
-
-
-def _xml_entities(fragment: str) -> str:
-    """Named HTML entities are not XML: write them as characters so the EPUB's XHTML parses."""
-    return NAMED_ENTITY.sub(
-        lambda m: m.group(0) if m.group(1) in XML_ENTITIES else html.unescape(m.group(0)), fragment
-    )

@@ -182,6 +182,17 @@ CASES = [
     Case("yaml-alias-bomb", head="keywords: &a [x, x, x, x, x, x, x, x, x]\nsummary: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
          "date: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n", code="P104", says="is not YYYY", line=6),
     Case("yaml-huge-number", head="subtitle: " + "9" * 5000 + "\n", code="P101", says="invalid YAML", line=2),
+    # --- front-matter values: inline text under the body's rules, at the value's line --------------------------
+    Case("front-value-file-image", head='caption: "![x](file://{out}/canary.jpg)"\n', code="P105",
+         says="caption: image 'file://", line=4),
+    Case("front-value-remote-image", head='summary: "Hi ![t](http://192.0.2.1/t.png)"\n', code="P105",
+         says="in a front-matter value", line=4),
+    Case("front-value-javascript-link", head='subtitle: "Hi [click](javascript:alert(document.domain))"\n',
+         warns="P120", says="subtitle: link 'javascript:alert(document.domain)' cannot be followed", line=4),
+    Case("front-value-event-handler", head="subtitle: '*Hi*{{: onclick=\"alert(1)\" }}'\n", warns="P121",
+         says="subtitle: attribute 'onclick' is not allowed", line=4, formats="html"),
+    Case("front-value-blocks", head="summary: |\n  First\n\n      indented\n  # One\n  - two\n  ```\n  three\n  ```\n"
+         "photo_credit: \"- Reuters\"\n", formats="epub,html"),
     Case("yaml-deep-nesting", head="keywords: " + "[" * 5000 + "\n", code="P101", says="invalid YAML"),
     # --- the file itself ---------------------------------------------------------------------------------------
     Case("latin-1", raw="---\ntitle: Café\nauthor: A\n---\n\nTexte.\n".encode("latin-1"), code="P107",

@@ -161,16 +161,17 @@ def _metadata(book, document: Document) -> None:
     book.set_identifier(identifier(document))
     book.set_title(plain["title"])
     book.set_language(meta.lang)
-    for n, name in enumerate(meta.author):
+    for n, name in enumerate(document.names["author"]):  # the names as text, without their *emphasis*
         book.add_author(name, uid=f"creator{n}", role="aut")
-    for n, name in enumerate(meta.translator):
+    for n, name in enumerate(document.names["translator"]):
         book.add_metadata("DC", "contributor", name, {"id": f"translator{n}"})
         book.add_metadata(None, "meta", "trl", {"refines": f"#translator{n}", "property": "role", "scheme": "marc:relators"})
     if meta.date:
         book.add_metadata("DC", "date", meta.date)
     for key, term in (("publisher", "publisher"), ("summary", "description"), ("license", "rights"), ("source_url", "source")):
-        if plain.get(key) or getattr(meta, key):
-            book.add_metadata("DC", term, plain.get(key) or getattr(meta, key))
+        value = plain[key] if key in plain else getattr(meta, key)  # the values as text; source_url as written
+        if value:
+            book.add_metadata("DC", term, value)
     for keyword in meta.keywords:
         book.add_metadata("DC", "subject", keyword)
     # The page list follows the A5 PDF built from the same source.
