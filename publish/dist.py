@@ -176,7 +176,8 @@ def everything_in(folder: Path, shown: str, root: Path, fresh: list[Artifact]) -
     for path in sorted(folder.iterdir()):
         fmt, slug = _artifact_name(path.name)
         if fmt and path.name not in found and path.is_file():
-            source = next((s for s in (Path("source") / f"{slug}.md", Path("source") / slug / "index.md")
+            base, dot, lang = slug.partition(".")
+            source = next((s for s in (Path("source") / f"{slug}.md", Path("source") / base / f"index{dot}{lang}.md")
                            if (root / s).is_file()), None)
             if source:  # a file of ours no manifest lists (one deleted, or a build of an older version)
                 found[path.name] = _earlier(path, {"format": fmt, "source": source.as_posix()}, root)
@@ -229,11 +230,11 @@ def _listed(manifest: Path) -> list[dict]:
 def _artifact_name(name: str) -> tuple[str, str]:
     """(format, slug) when `name` is <slug><suffix> of one of the formats, else ("", "")."""
     from .render import FORMATS
-    from .sources import SLUG
+    from .sources import name_problem
 
     for fmt in sorted(FORMATS.values(), key=lambda f: -len(f.suffix)):
         slug = name[:-len(fmt.suffix)]
-        if name.endswith(fmt.suffix) and SLUG.match(slug):
+        if name.endswith(fmt.suffix) and slug and name_problem(slug) is None:
             return fmt.name, slug
     return "", ""
 

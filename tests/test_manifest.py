@@ -157,3 +157,17 @@ def test_watch_says_which_formats_it_leaves_stale(tmp_path):
     assert [a.path for a in second.built] == ["watched.html"]
     listed = entries(tmp_path / "dist")
     assert listed["watched.epub"]["stale"] and not listed["watched.html"]["stale"]
+
+
+def test_a_translations_files_keep_their_entries(tmp_path):
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "a.md").write_text(TEXT.format(body="The original."), encoding="utf-8")
+    (tmp_path / "source" / "a.es.md").write_text(TEXT.format(body="La traducción.").replace("author: A", "author: A\nlang: es"),
+                                                 encoding="utf-8")
+    assert build(out=tmp_path / "dist", root=tmp_path, formats=["html"]).ok
+    assert build([tmp_path / "source" / "a.md"], out=tmp_path / "dist", root=tmp_path, formats=["html"]).ok
+    listed = entries(tmp_path / "dist")
+    assert sorted(listed) == ["a.es.html", "a.html"] and listed["a.es.html"]["lang"] == "es"
+    (tmp_path / "dist" / "manifest.json").unlink()
+    assert build([tmp_path / "source" / "a.md"], out=tmp_path / "dist", root=tmp_path, formats=["html"]).ok
+    assert entries(tmp_path / "dist")["a.es.html"]["source"] == "source/a.es.md"  # found beside its source
