@@ -100,7 +100,8 @@ def test_each_file_is_listed_once(built):
 
 def test_check_reports_the_same_collision(project, built, monkeypatch, capsys):
     monkeypatch.chdir(project)
-    assert main(["check", "--out", "no-such-dist"]) == 1
+    (project / "nothing-built").mkdir(exist_ok=True)
+    assert main(["check", "--out", "nothing-built"]) == 1
     found = diagnostics(capsys.readouterr().err)
     assert [d for d in found if " P161: " in d] == [
         "source/b.md:1:1: error P161: source/b.md and source/b/index.md would both write b.pdf, b.press.pdf, "
