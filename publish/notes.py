@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
+from .repair import FLOW_ONLY
 from .xhtml import EPUB_TYPE, element, remove_keeping_tail
 
 
@@ -50,9 +51,12 @@ def for_print(root) -> None:
         span.set("class", "footnote")
         for child in li:
             child = copy.deepcopy(child)
-            child.set("class", "footnote-" + child.tag)  # blocks become spans set as blocks: a <p> cannot hold a <p>
-            child.tag = "span"
             child.tail = None
+            for block in [child, *(e for e in child.iter() if e is not child and e.tag in FLOW_ONLY)]:
+                # blocks, at any depth, become spans set as blocks (styles/print.css): a <p> cannot hold a <p> or
+                # an <li>, and the HTML parser would close the paragraph there, taking the rest out of the note
+                block.set("class", " ".join(filter(None, ("footnote-" + block.tag, block.get("class")))))
+                block.tag = "span"
             span.append(child)
         span.tail = sup.tail
         sup.getparent().replace(sup, span)

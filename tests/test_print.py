@@ -6,6 +6,7 @@ import io
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -341,3 +342,20 @@ def test_characters_no_font_has_are_one_warning_per_source_naming_them_at_the_fi
     for d in (long, short):
         assert d.message.endswith("Put a font that has them in the project's fonts/ folder, named as the bundled "
                                   "face it replaces (fonts/PTSerif-Regular.ttf, …), or take them out")
+
+
+def test_a_note_holding_a_list_stays_in_the_note(tmp_path):
+    """Blocks inside a note (a list, a quotation) stay in the note at the page foot: an <li> in the paragraph that
+    calls the note used to close it, putting the list and the rest of the paragraph in the text."""
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "n.md").write_text(
+        "---\ntitle: T\nauthor: A\n---\n\nA claim with a note.[^a] And more text after it.\n\n"
+        "[^a]: The note has a list:\n\n    - first point;\n    - second point.\n\n    > A quotation.\n\n"
+        "    1. one\n    2. two\n\n    And a closing paragraph.\n", encoding="utf-8")
+    manifest = build([tmp_path / "source"], out=tmp_path / "dist", root=tmp_path, formats=["pdf"])
+    assert manifest.ok, [str(d) for d in manifest.diagnostics]
+    text = [line.strip() for line in subprocess.run(["pdftotext", "-layout", "-f", "3", "-l", "3", str(tmp_path / "dist" / "n.pdf"), "-"],
+                                                      capture_output=True, text=True, check=True).stdout.splitlines() if line.strip()]
+    assert text[0] == "A claim with a note.1 And more text after it."
+    assert text[1:] == ["1. The note has a list:", "• first point;", "• second point.", "A quotation.", "1. one", "2. two",
+                        "And a closing paragraph."], text
