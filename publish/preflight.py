@@ -66,7 +66,13 @@ def fallback_fonts(reader, project_fonts: frozenset[str] | None) -> list[str]:
 
 
 def _fallbacks(fonts: list, project_fonts: frozenset[str] | None) -> list[str]:
-    return sorted(f for f in _font_names(fonts) if project_fonts and normalised(f) not in project_fonts)
+    return sorted(f for f in _font_names(fonts) if project_fonts and not _ours(normalised(f), project_fonts))
+
+
+def _ours(name: str, project_fonts: frozenset[str]) -> bool:
+    """One of the project's fonts, or one slanted from it: a face with no italic of its own (PT Sans, PT Mono)
+    set in italics is drawn from its upright file, and named "PT-Sans-Oblique"."""
+    return name in project_fonts or (name.endswith("oblique") and name.removesuffix("oblique") in project_fonts)
 
 
 def image_names(assets) -> dict[tuple[int, int], str]:

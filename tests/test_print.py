@@ -359,3 +359,16 @@ def test_a_note_holding_a_list_stays_in_the_note(tmp_path):
     assert text[0] == "A claim with a note.1 And more text after it."
     assert text[1:] == ["1. The note has a list:", "• first point;", "• second point.", "A quotation.", "1. one", "2. two",
                         "And a closing paragraph."], text
+
+
+def test_italics_of_a_face_without_an_italic_are_not_taken_for_a_fallback_font(tmp_path):
+    """PT Sans and PT Mono have no italic: emphasis in a title (PT Sans) or code in the italic standfirst is drawn
+    slanted from the bundled upright file, which WeasyPrint names "…-Oblique"; that is no system font (P303)."""
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "i.md").write_text(
+        '---\ntitle: "The *Real* Story"\nsubtitle: "A **bold** `code` claim"\nauthor: A\nsummary: "With `code` inside"\n'
+        "---\n\n## A *heading* with emphasis\n\nText.\n", encoding="utf-8")
+    manifest = build([tmp_path / "source"], out=tmp_path / "dist", root=tmp_path, formats=["pdf"])
+    assert manifest.ok and not manifest.diagnostics, [str(d) for d in manifest.diagnostics]
+    fonts = subprocess.run(["pdffonts", str(tmp_path / "dist" / "i.pdf")], capture_output=True, text=True, check=True).stdout
+    assert "PT-Sans-Bold-Oblique" in fonts and "PT-Mono-Oblique" in fonts  # what the test is about
