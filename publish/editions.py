@@ -66,7 +66,7 @@ def render(config: Config, template: str, document: Document, **extra: object) -
         "labels": labels_for(meta.lang),
         "date": human_date(meta.date, meta.lang),
         "version": __version__,
-        "modified": modified(config, document).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "modified": w3c_datetime(modified(config, document)),
     }
     context.update(extra)
     return _environment(config.dirs("templates")).get_template(template).render(context)
@@ -82,6 +82,12 @@ def modified(config: Config, document: Document) -> datetime:
         year, month, day = (document.meta.date.split("-") + ["1", "1"])[:3]
         return datetime(int(year), int(month), int(day), tzinfo=timezone.utc)
     return datetime.fromtimestamp(int(document.source.path.stat().st_mtime), timezone.utc)
+
+
+def w3c_datetime(when: datetime) -> str:
+    """`when` (UTC) as 0999-01-01T00:00:00Z: strftime("%Y") writes year 999 with three digits, which EPUBCheck and
+    WeasyPrint refuse."""
+    return f"{when.year:04d}-{when.month:02d}-{when.day:02d}T{when.hour:02d}:{when.minute:02d}:{when.second:02d}Z"
 
 
 def stylesheet(config: Config, *names: str) -> str:

@@ -20,7 +20,7 @@ from .config import RAW_HTML
 from .errors import Diagnostic, PublishError
 from .links import LinkPolicy, Project
 from .outline import Heading, shape
-from .repair import FLOW_ONLY, repair
+from .repair import FLOW_ONLY, note_part, repair
 from .sources import Meta, Source, check_image
 from .typography import TypographyTreeprocessor, smarty_config
 from .values import front_matter
@@ -178,7 +178,7 @@ def _list_items(root: etree._Element) -> None:
     for Kindle drops them (tests/test_epub_css.py). The notes' own list (notes.py takes it apart) is left alone."""
     for listing in list(root.iter("ol", "ul")):
         items = [item for item in listing if item.tag == "li"]
-        if any((item.get("id") or "").startswith("fn-") for item in items):
+        if any(note_part(item) for item in items):
             continue
         listing.set("class", " ".join((listing.get("class") or "").split() + ["list"]))
         for item in items:
@@ -301,9 +301,11 @@ def _notes(source: Source, tree) -> tuple[list[Diagnostic], list[Diagnostic]]:
     """Notes never called (warnings: they are left out) and calls of notes never written (errors: Python-Markdown
     leaves them as the letters "[^x]" in the text, in every edition)."""
     uncalled = []
-    for item in list(tree.iter("li")):
-        label = (item.get("id") or "").removeprefix("fn-")
-        if item.get("id", "").startswith("fn-") and not tree.xpath("//*[@id=$ref]", ref=f"fnref-{label}"):
+    # Called: a call Markdown wrote links to it (a text's own id "fnref-2" does not call note 2).
+    called = {a.get("href", "") for a in tree.iter("a") if a.get("class") == "footnote-ref"}
+    for item in [li for li in tree.iter("li") if note_part(li)]:
+        label = item.get("id").removeprefix("fn-")
+        if f"#fn-{label}" not in called:
             item.getparent().remove(item)
             uncalled.append(_problem(source, f"[^{label}]:", "P113", f"note [^{label}] is never called: it is left "
                                      f"out (call it with [^{label}] where it belongs)", "warning"))

@@ -65,13 +65,18 @@ def for_print(root) -> None:
 def for_screen(root, epub: bool) -> list[tuple[object, object]]:
     """Calls become noterefs; each note becomes an aside with a numbered backlink ("1.", not an arrow).
 
-    Returns (first call, aside) pairs in reading order, for the caller to place each aside after the
-    section that calls it: Apple Books and Kobo pop up an epub:type="footnote" aside from its noteref."""
+    Returns (call, aside) pairs in reading order, for the caller to place each aside after the section that calls
+    it: Apple Books and Kobo pop up an epub:type="footnote" aside from its noteref. A note called only from another
+    note follows that note, paired with the call in the text that leads to both."""
     notes = take_notes(root)
-    asides: list[tuple[object, object]] = []  # (call, aside)
+    asides: list[tuple[object, object]] = []  # (call in the text, aside)
     seen: set[str] = set()
-    calls = list(_calls(root))
-    for sup, note_id in calls:
+    calls: list = []
+    # (call, note id, the call in the text it is reached from), depth first: a note's own notes follow it
+    pending = [(sup, note_id, None) for sup, note_id in reversed(list(_calls(root)))]
+    while pending:
+        sup, note_id, leading = pending.pop()
+        calls.append(sup)
         a = sup[0]
         a.set("class", "noteref")
         a.set("role", "doc-noteref")
@@ -81,27 +86,35 @@ def for_screen(root, epub: bool) -> list[tuple[object, object]]:
             continue
         seen.add(note_id)
         a.set("id", sup.get("id"))
-        aside = element("aside", None, id=note_id, role="doc-footnote")
-        aside.set("class", "footnote")
-        if epub:
-            aside.set(EPUB_TYPE, "footnote")
-        for child in notes[note_id]:
-            aside.append(copy.deepcopy(child))
-        back = element("a", f"{a.text}.", href="#" + sup.get("id"), role="doc-backlink")
-        back.tail = " "
-        first = aside[0] if len(aside) and aside[0].tag == "p" else None
-        if first is None:
-            first = element("p")
-            aside.insert(0, first)
-        back.tail += first.text or ""
-        first.text = None
-        first.insert(0, back)
-        asides.append((a, aside))
-    for sup, _ in calls:  # unwrap <sup>: the noteref carries its own raised style
+        aside = _aside(notes[note_id], note_id, a.text, sup.get("id"), epub)
+        leading = a if leading is None else leading
+        asides.append((leading, aside))
+        pending.extend((inner, inner_id, leading) for inner, inner_id in reversed(list(_calls(aside))))
+    for sup in calls:  # unwrap <sup>: the noteref carries its own raised style
         a = sup[0]
         a.tail = sup.tail
         sup.getparent().replace(sup, a)
     return asides
+
+
+def _aside(note, note_id: str, number: str, call_id: str, epub: bool):
+    """The note's blocks in an aside, its first paragraph opening with the number linked back to the call."""
+    aside = element("aside", None, id=note_id, role="doc-footnote")
+    aside.set("class", "footnote")
+    if epub:
+        aside.set(EPUB_TYPE, "footnote")
+    for child in note:
+        aside.append(copy.deepcopy(child))
+    back = element("a", f"{number}.", href="#" + call_id, role="doc-backlink")
+    back.tail = " "
+    first = aside[0] if len(aside) and aside[0].tag == "p" else None
+    if first is None:
+        first = element("p")
+        aside.insert(0, first)
+    back.tail += first.text or ""
+    first.text = None
+    first.insert(0, back)
+    return aside
 
 
 def _bind_to_word_before(node) -> None:

@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
-from .xhtml import HEADINGS, unwrap
+from .xhtml import HEADINGS, local_name, unwrap
 
 # Ids the edition templates give their own parts (title page, text, colophon, contents, nav, page list).
 RESERVED_IDS = frozenset({"titlepage", "text", "colophon", "colophon-heading", "cover", "contents-heading", "toc",
@@ -36,18 +37,19 @@ def repair(tree) -> None:
 
 def _ids(tree) -> None:
     """Rename ids that repeat, clash with a template's or hold characters a fragment cannot, and give a heading
-    written as raw HTML the id Markdown gives its own; #links follow the first element of each id."""
+    written as raw HTML the id Markdown gives its own; #links follow the first element of each id.
+
+    The notes' own ids (their calls' fnref-N, their fn-N) are claimed first: the notes and their calls find each
+    other by them (notes.py), so a text's own {: #fn-1 } is the one renamed, not the note it would have hidden."""
     seen: set[str] = set()
     first: dict[str, str] = {}
-    for element in tree.iter():
+    notes = [element for element in tree.iter() if note_part(element)]
+    for element in notes + [element for element in tree.iter() if not note_part(element)]:
         old = element.get("id")
         if old is None and element.tag not in HEADINGS:
             continue
         new = NOT_ID.sub("-", old if old is not None else "".join(element.itertext()).lower()).strip("-") or "id"
-        if new in seen or new in RESERVED_IDS or RESERVED_ID.match(new):
-            base, n = new, 2
-            while (new := f"{base}-{n}") in seen:
-                n += 1
+        new = fresh_id(new, seen)
         seen.add(new)
         if old is not None:
             first.setdefault(old, new)
@@ -57,6 +59,25 @@ def _ids(tree) -> None:
         href = a.get("href", "")
         if href.startswith("#") and first.get(href[1:], href[1:]) != href[1:]:
             a.set("href", "#" + first[href[1:]])
+
+
+def fresh_id(wanted: str, taken: set[str]) -> str:
+    """`wanted`, or `wanted-2`, `-3`, … when it is taken or is one of the ids the editions give their own parts."""
+    if wanted not in taken and wanted not in RESERVED_IDS and not RESERVED_ID.match(wanted):
+        return wanted
+    n = 2
+    while f"{wanted}-{n}" in taken:
+        n += 1
+    return f"{wanted}-{n}"
+
+
+def note_part(element) -> bool:
+    """A note call (<sup><a class="footnote-ref">) or a note (<li id="fn-…"> in the notes list) Markdown wrote."""
+    if element.tag == "sup":
+        return len(element) == 1 and element[0].tag == "a" and element[0].get("class") == "footnote-ref"
+    listing = element.getparent() if element.tag == "li" else None
+    return (listing is not None and listing.tag == "ol" and (element.get("id") or "").startswith("fn-")
+            and listing.getparent() is not None and listing.getparent().get("class") == "footnote")
 
 
 def _lists(tree) -> None:
@@ -106,3 +127,37 @@ def _phrasing(tree) -> None:
                 anchor.tail, block.text = block.text, None
                 block.insert(0, anchor)
             unwrap(block)
+
+
+def settle(files: dict[str, object]) -> None:
+    """The last pass over XHTML files that link to one another (the EPUB's, templates and page markers in): each id
+    once in its file, each #fragment link to an id its file holds (else the words stay, without the link), each
+    aria-labelledby to an id of its own file. The stages before keep this true; this keeps it true whatever a
+    project's own templates add."""
+    ids = {name: _unique_in(tree) for name, tree in files.items()}
+    for name, tree in files.items():
+        for node in list(tree.iter()):
+            if not isinstance(node.tag, str):
+                continue
+            for attribute in ("aria-labelledby", "aria-describedby"):
+                if node.get(attribute) is not None and not set(node.get(attribute).split()) <= ids[name]:
+                    del node.attrib[attribute]
+            href = node.get("href") if local_name(node) == "a" else None
+            if href is None or "#" not in href or ":" in href.partition("#")[0]:
+                continue
+            target, _, fragment = href.partition("#")
+            if (target or name) in files and not {fragment, unquote(fragment)} & ids[target or name]:
+                del node.attrib["href"]
+                if node.get("id") is None:
+                    unwrap(node)
+
+
+def _unique_in(tree) -> set[str]:
+    """Rename every repeat of an id in `tree` (the first keeps it); return the ids."""
+    seen: set[str] = set()
+    for node in tree.iter():
+        if isinstance(node.tag, str) and node.get("id") is not None:
+            if node.get("id") in seen:
+                node.set("id", fresh_id(node.get("id"), seen))
+            seen.add(node.get("id"))
+    return seen

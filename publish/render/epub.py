@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from .. import chapters, notes
 from ..config import Config
-from ..editions import modified, render, stylesheet
+from ..editions import modified, render, stylesheet, w3c_datetime
 from ..fetch import read_file
 from ..fonts import faces_for, font_face_css, font_path, screen_characters, subset
 from ..labels import labels_for
@@ -21,6 +21,7 @@ from ..links import between_pamphlets
 from ..markup import Document
 from ..outline import nest
 from ..pagelist import PageTarget, mark_pages, page_lines
+from ..repair import settle
 from ..sources import IMAGE_TYPES
 from ..xhtml import open_empty, parse
 from . import FORMATS, Output
@@ -105,6 +106,7 @@ def _finish_parts(parts: dict[str, str], lines: list[list[str]], images: dict[st
         for img in tree.iter("{http://www.w3.org/1999/xhtml}img"):
             img.set("src", images.get(img.get("src"), img.get("src")))
     targets = mark_pages(list(trees.items()), lines)
+    settle(trees)  # every stage has added its ids by now: the text's, the notes', the templates', the page markers'
     for tree in trees.values():
         open_empty(tree)  # <span …></span>: the page markers read the same to an HTML parser
     pages = {name: b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n' + etree.tostring(tree, encoding="utf-8")
@@ -212,6 +214,8 @@ def _write(book, when: datetime) -> bytes:
         def _write_opf_file(self, root):
             # Ace: the package must declare its language; ebooklib only sets dc:language.
             root.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.language)
+            # ebooklib writes the date with strftime, year 999 as "999": EPUBCheck wants four digits.
+            root.find("metadata/meta[@property='dcterms:modified']").text = w3c_datetime(when)
             super()._write_opf_file(root)
 
     raw = io.BytesIO()
