@@ -11,7 +11,8 @@ MAX_IMAGE_BYTES = 40 * 1024 * 1024  # a 300 ppi A4 photo is a few MB
 MAX_IMAGE_PIXELS = 50_000_000  # an A3 page at 300 ppi is 17.4 million
 RASTER = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".gif": "GIF", ".webp": "WEBP"}
 SVG_NS = "{http://www.w3.org/2000/svg}"
-XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+# CSS functions that take a URL as a string: url("…"), and the image functions that load one.
+LOADING_FUNCTIONS = frozenset({"url", "src", "image", "image-set", "-webkit-image-set", "cross-fade"})
 
 
 def check_image_file(path: Path) -> None:
@@ -66,7 +67,8 @@ def _decode(path: Path, expected: str, Image, UnidentifiedImageError) -> str | N
 
 
 def _svg_problem(path: Path) -> str | None:
-    """Well-formed SVG that draws by itself: no script, no event handler, no other file or URL."""
+    """Well-formed SVG that draws by itself: no script, no event handler, no other file or URL (by a link, a
+    stylesheet processing instruction, or a url() or @import in its styles, however the CSS escapes it)."""
     from lxml import etree
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -78,19 +80,54 @@ def _svg_problem(path: Path) -> str | None:
         return "is not an SVG image"
     if root.getroottree().docinfo.internalDTD is not None:
         return "declares a DOCTYPE of its own (entities can make it explode)"
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        if element.tag in (f"{SVG_NS}script", f"{SVG_NS}foreignObject"):
-            return f"holds a <{etree.QName(element).localname}>"
-        for name, value in element.attrib.items():
-            if etree.QName(name).localname.lower().startswith("on"):
-                return f"has an event handler ({etree.QName(name).localname})"
-            if name in ("href", XLINK_HREF) and not value.strip().startswith(("#", "data:")):
-                return f"refers to another file or URL ({value!r}); an SVG image must be self-contained"
-        text = (element.text or "") + element.get("style", "")
-        if "url(" in text.replace(" ", "") and any(not u.lstrip(" '\"").startswith("#") for u in text.split("url(")[1:]):
-            return "loads another file or URL through a style url()"
-        if "@import" in text:
-            return "imports a stylesheet"
+    for instruction in [*root.itersiblings(preceding=True), *root.iter(etree.ProcessingInstruction)]:
+        if isinstance(instruction, etree._ProcessingInstruction) and instruction.target.lower() == "xml-stylesheet":
+            return "links a stylesheet (<?xml-stylesheet?>); an SVG image must be self-contained"
+    for element in root.iter(etree.Element):
+        problem = _element_problem(element)
+        if problem:
+            return problem
+    return None
+
+
+def _element_problem(element) -> str | None:
+    from lxml import etree
+
+    name = etree.QName(element).localname
+    if name in ("script", "foreignObject"):
+        return f"holds a <{name}>"
+    if name in ("set", "animate") and element.get("attributeName", "").split(":")[-1] == "href":
+        return f"changes a link by <{name}>; an SVG image must be self-contained"
+    for attribute, value in element.attrib.items():
+        attribute = etree.QName(attribute).localname
+        if attribute.lower().startswith("on"):
+            return f"has an event handler ({attribute})"
+        if attribute == "href" and not value.strip().startswith(("#", "data:")):
+            return f"refers to another file or URL ({value!r}); an SVG image must be self-contained"
+        if "(" in value or "@" in value:  # style, and presentation attributes such as fill="url(…)"
+            problem = _css_problem(value)
+            if problem:
+                return problem
+    return _css_problem("".join(element.xpath("text()"))) if name == "style" else None
+
+
+def _css_problem(css: str) -> str | None:
+    """What in this CSS would load something: an @import, or a url() (or src(), image-set(), …) not to a #fragment.
+    Read by a CSS tokenizer, so escapes (@\\69mport, u\\72l), comments and capitals hide nothing."""
+    import tinycss2
+
+    pending = list(reversed(tinycss2.parse_component_value_list(css, skip_comments=True)))  # popped in order
+    while pending:
+        token = pending.pop()
+        if token.type == "at-keyword" and token.lower_value == "import":
+            return "imports a stylesheet (@import); an SVG image must be self-contained"
+        if token.type == "url" and not token.value.strip().startswith("#"):
+            return f"loads another file or URL through a style url() ({token.value!r})"
+        if token.type == "function":
+            strings = [t.value for t in token.arguments if t.type == "string"]
+            if token.lower_name in LOADING_FUNCTIONS and any(not s.strip().startswith("#") for s in strings):
+                return f"loads another file or URL through a style {token.lower_name}() ({strings[0]!r})"
+            pending.extend(reversed(token.arguments))
+        elif token.type in ("() block", "[] block", "{} block"):
+            pending.extend(reversed(token.content))
     return None

@@ -229,6 +229,25 @@ CASES = [
          '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">'
          '<!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]><svg xmlns="http://www.w3.org/2000/svg"><text>&d;&d;&d;</text></svg>'},
          code="P105", says="'s.svg' declares a DOCTYPE of its own", line=5),
+    # SVG that loads a stylesheet however it is written: EPUBCheck refuses it (RSC-006, RSC-007), the PDF drops the image
+    Case("svg-xml-stylesheet", "![x](s.svg)\n", files={"source/s.svg": '<?xml-stylesheet href="file://{out}/canary.css" '
+         'type="text/css"?><svg xmlns="http://www.w3.org/2000/svg"><rect width="9" height="9"/></svg>'},
+         code="P105", says="'s.svg' links a stylesheet (<?xml-stylesheet?>)", line=5),
+    Case("svg-escaped-import", "![x](s.svg)\n", files={"source/s.svg": '<svg xmlns="http://www.w3.org/2000/svg"><style>'
+         '@\\69mport "file://{out}/canary.css";</style><rect width="9" height="9"/></svg>'},
+         code="P105", says="'s.svg' imports a stylesheet (@import)", line=5),
+    Case("svg-import-split-by-a-comment", "![x](s.svg)\n", files={"source/s.svg": '<svg xmlns="http://www.w3.org/2000/svg">'
+         '<style>@IM<!-- -->PORT "file://{out}/canary.css";</style><rect width="9" height="9"/></svg>'},
+         code="P105", says="'s.svg' imports a stylesheet (@import)", line=5),
+    Case("svg-escaped-url-in-a-style-attribute", "![x](s.svg)\n", files={"source/s.svg": '<svg xmlns="http://www.w3.org/2000/svg">'
+         '<rect width="9" height="9" style="fill: U\\72 l(file://{out}/canary.svg#a)"/></svg>'},
+         code="P105", says="loads another file or URL through a style url()", line=5),
+    Case("svg-url-in-a-presentation-attribute", "![x](s.svg)\n", files={"source/s.svg": '<svg xmlns="http://www.w3.org/2000/svg">'
+         '<rect width="9" height="9" fill="url(\'file://{out}/canary.svg#a\')"/></svg>'},
+         code="P105", says="loads another file or URL through a style url()", line=5),
+    Case("svg-own-gradient-builds", "![A red square](s.svg)\n", files={"source/s.svg": '<svg xmlns="http://www.w3.org/2000/svg" '
+         'width="9" height="9"><defs><linearGradient id="g"><stop offset="0" stop-color="red"/></linearGradient></defs>'
+         '<style>rect {{ stroke: url(#g) }}</style><rect width="9" height="9" fill="url(#g)"/></svg>'}),
     # --- pathological Markdown: bounded time, or a clean P111 ----------------------------------------------------
     Case("backticks-50000", "`" * 50000 + "\n", formats="html"),
     Case("block-quotes-10000", "> " * 10000 + "deep\n", code="P111", says="10000 levels of block quotes", line=5),
