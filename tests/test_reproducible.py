@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 SOURCES = [REPO / "source" / "kazakhstan-solidarity.md", REPO / "tests" / "fixtures" / "features" / "source" / "kk-features"]
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z: no source's own date
 FORMATS = ("pdf", "press.pdf", "booklet.pdf", "epub", "html")
+ICC = Path(os.environ.get("PUBLISH_TEST_ICC", REPO / ".cache/icc/ISOcoated_v2_300_bas.icc"))
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,7 @@ def start_build(root: Path, env: dict[str, str], umask: int, clock: str | None) 
     command = [sys.executable, "-m", "publish", "build", "--out", "dist"]
     if clock:
         command = ["faketime", "-f", clock, *command]
+    env = {**env, "PYTHONPATH": str(REPO)}  # this checkout's publish, whichever one the environment has installed
     return subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: os.umask(umask))
 
@@ -90,6 +92,44 @@ def test_release_builds_are_byte_identical_across_folders_zones_locales_umasks_a
     assert stamps("epoch", "kazakhstan-solidarity") == stamps("epoch", "kk-features") == {(2023, 11, 14, 22, 13, 20)}
     assert stamps("dates", "kazakhstan-solidarity") == {(2022, 1, 10, 0, 0, 0)}  # date: 2022-01-10
     assert stamps("dates", "kk-features") == {(2022, 1, 1, 0, 0, 0)}  # date: 2022-01
+
+
+def test_without_a_date_every_file_and_the_pdfx4_press_file_are_the_same_at_any_clock(tmp_path):
+    """No SOURCE_DATE_EPOCH and no date: every date is the source file's modification time, never the clock's, in
+    every format, the PDF/X-4 press file's creation date included (WeasyPrint dates PDF/X by the clock by default)."""
+    if not ICC.is_file():
+        pytest.skip(f"no CMYK ICC profile at {ICC} (scripts/setup.sh test fetches one)")
+    clock = "+1100d" if shutil.which("faketime") else None
+    if not clock:
+        print("faketime is not installed: the second build runs later by seconds, not years")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SOURCE_DATE_EPOCH", "PUBLISH_", "TZ"))}
+    builds = []
+    for name, zone, later in (("a", "UTC", None), ("b", "Pacific/Kiritimati", clock)):
+        root = tmp_path / name
+        (root / "source").mkdir(parents=True)
+        (root / "pyproject.toml").write_text(f'[tool.publish]\npress_icc = "{ICC}"\n', encoding="utf-8")
+        source = root / "source" / "undated.md"
+        source.write_text("---\ntitle: Undated\nauthor: A Committee\n---\n\n## One\n\nA claim.[^1]\n\n[^1]: A note.\n",
+                          encoding="utf-8")
+        os.utime(source, (1_000_000_000, 1_000_000_000))  # 2001-09-09T01:46:40Z
+        env = {**base, "TZ": zone, "PUBLISH_CACHE": str(tmp_path / f"cache-{name}")}  # no build served from the other's
+        builds.append((root, start_build(root, env, 0o022, later)))
+    for _, build in builds:
+        _, err = build.communicate(timeout=300)
+        assert build.returncode == 0, err
+    (a, _), (b, _) = builds
+    names = sorted(p.name for p in (a / "dist").iterdir())
+    assert names == sorted(["manifest.json", *(f"undated.{ext}" for ext in FORMATS)])
+    assert [n for n in names if (a / "dist" / n).read_bytes() != (b / "dist" / n).read_bytes()] == []
+    from pypdf import PdfReader
+
+    press = PdfReader(a / "dist" / "undated.press.pdf")
+    assert "/OutputIntents" in press.trailer["/Root"]  # PDF/X-4
+    info = press.trailer["/Info"]
+    assert (info["/CreationDate"], info["/ModDate"]) == ("D:20010909014640Z", "D:20010909014640Z")
+    with zipfile.ZipFile(a / "dist" / "undated.epub") as z:
+        assert b'<meta property="dcterms:modified">2001-09-09T01:46:40Z</meta>' in z.read("EPUB/content.opf")
+        assert {info.date_time for info in z.infolist()} == {(2001, 9, 9, 1, 46, 40)}
 
 
 @pytest.mark.parametrize("value", ["yesterday", "1.5", "-1", "0x10", "²", "9" * 13, "99999999999999999999"])

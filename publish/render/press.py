@@ -8,6 +8,7 @@ import re
 import uuid
 
 from ..config import Config
+from ..editions import modified, w3c_datetime
 from ..impose import copy_metadata, pad_order, padded
 from ..markup import Document
 from . import FORMATS, Output
@@ -30,6 +31,8 @@ def render_press(config: Config, document: Document, edition: PrintEdition) -> O
             css = (f'@page {{ bleed: {BLEED}mm }} @color-profile device-cmyk {{ src: url("{config.press_icc.as_uri()}"); '
                    "components: cyan, magenta, yellow, black; }\n")
             laid_out = layout_print(config, document, css, ("press-cmyk.css",), pdf_variant="pdf/x-4")
+            if not laid_out.metadata.created:  # PDF/X must have one, and WeasyPrint's default is the clock
+                laid_out.metadata.created = w3c_datetime(modified(config, document))
             a5 = trimmed(laid_out).write_pdf(pdf_identifier=True, pdf_variant="pdf/x-4", finisher=_stable_document_id)
     data, pages = for_the_press(a5)
     return Output("press", FORMATS["press"].filename(document.source.slug), data, pages, tuple(warnings), "" if config.press_icc else "pdf")
