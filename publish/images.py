@@ -81,7 +81,7 @@ def _svg_problem(path: Path) -> str | None:
     if root.getroottree().docinfo.internalDTD is not None:
         return "declares a DOCTYPE of its own (entities can make it explode)"
     for instruction in [*root.itersiblings(preceding=True), *root.iter(etree.ProcessingInstruction)]:
-        if isinstance(instruction, etree._ProcessingInstruction) and instruction.target.lower() == "xml-stylesheet":
+        if instruction.tag is etree.ProcessingInstruction and instruction.target.lower() == "xml-stylesheet":
             return "links a stylesheet (<?xml-stylesheet?>); an SVG image must be self-contained"
     for element in root.iter(etree.Element):
         problem = _element_problem(element)
@@ -124,9 +124,9 @@ def _css_problem(css: str) -> str | None:
         if token.type == "url" and not token.value.strip().startswith("#"):
             return f"loads another file or URL through a style url() ({token.value!r})"
         if token.type == "function":
-            strings = [t.value for t in token.arguments if t.type == "string"]
-            if token.lower_name in LOADING_FUNCTIONS and any(not s.strip().startswith("#") for s in strings):
-                return f"loads another file or URL through a style {token.lower_name}() ({strings[0]!r})"
+            loaded = [t.value for t in token.arguments if t.type == "string" and not t.value.strip().startswith("#")]
+            if token.lower_name in LOADING_FUNCTIONS and loaded:
+                return f"loads another file or URL through a style {token.lower_name}() ({loaded[0]!r})"
             pending.extend(reversed(token.arguments))
         elif token.type in ("() block", "[] block", "{} block"):
             pending.extend(reversed(token.content))

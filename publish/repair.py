@@ -5,6 +5,8 @@
 - lists: only <li> directly in <ul>/<ol> (a list nested without its <li> joins the item before it).
 - definition lists: no <dd> before the first <dt>.
 - phrasing: no block inside a paragraph, heading or preformatted block (its words stay, its tag goes).
+
+`settle` is the EPUB's last pass, once its templates and page markers are in: ids unique per file, links answered.
 """
 
 from __future__ import annotations

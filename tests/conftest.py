@@ -200,13 +200,15 @@ class EveryEpub:
         return self.base
 
     def found(self) -> list[Path]:
-        """The EPUBs to check: under the session's folder, not in a left-out test's, one per content, not checked."""
+        """The EPUBs to check: under the session's folder, not in a left-out test's, not a temporary a build was
+        writing aside (.part-… in the cache) when a test killed it, one per content, not checked by a test."""
         if self.base is None:
             return []
         unique: dict[str, Path] = {}
         # named by a test's own folder rather than by the build cache's copy of it
         for path in sorted(self.base.rglob("*.epub"), key=lambda p: ("publish-cache" in str(p.relative_to(self.base)), p)):
-            if path.is_file() and not any(path.is_relative_to(folder) for folder in self.left_out):
+            written_aside = any(part.startswith(".") for part in path.relative_to(self.base).parts)  # a build cut short
+            if path.is_file() and not written_aside and not any(path.is_relative_to(f) for f in self.left_out):
                 unique.setdefault(sha256(path), path)
         return [path for digest, path in unique.items() if digest not in self.checked]
 

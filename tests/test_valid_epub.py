@@ -147,7 +147,7 @@ def test_the_session_checks_each_epub_once_by_its_own_name_and_leaves_out_what_a
     session.base = tmp_path
     files = {"test_a0/dist/a.epub": b"one", "test_a0/dist/copy.epub": b"one", "publish-cache0/k/b.epub": b"two",
              "test_b0/dist/b.epub": b"two", "test_broken0/dist/c.epub": b"three", "test_checked0/d.epub": b"four",
-             "test_a0/dist/a.pdf": b"five"}
+             "test_a0/dist/a.pdf": b"five", "publish-cache0/k/.part-x1/e.epub": b""}
     for name, data in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(data)
