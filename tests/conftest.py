@@ -3,8 +3,12 @@
 EPUBCheck runs in one JVM per test process (`epubcheck`, tests/EpubCheckBatch.java): a JVM per EPUB cost seconds
 of start-up and warm-up each. At the end of the session that JVM also checks every EPUB any test built (every
 *.epub under the session's temporary folder that no test checked itself): one with any EPUBCheck message fails
-the run, listed with its messages, unless its test is marked `invalid_epub` (an EPUB made broken on purpose). Ace by DAISY runs through `ace`, which lets one Ace run at a time across every test
-process (pytest-xdist's workers too): two at once have failed with the browser dying before it reported.
+the run, listed with its messages, unless its test is marked `invalid_epub`. The tests so marked:
+tests/test_epub_css.py's Calibre conversion (Calibre's EPUB) and tests/test_valid_epub.py's check of this rule
+(files named .epub that are not EPUBs).
+
+Ace by DAISY runs through `ace`, which lets one Ace run at a time across every test process (pytest-xdist's workers
+too): two at once have failed with the browser dying before it reported.
 """
 
 from __future__ import annotations
@@ -49,8 +53,9 @@ def build_cache(tmp_path_factory):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "invalid_epub: the test writes EPUBs that are broken on purpose (to see "
-                            "`publish check` refuse them): the session's EPUBCheck of every EPUB leaves its tmp_path out")
+    config.addinivalue_line("markers", "invalid_epub: the test writes EPUBs that are not publish's valid output, broken "
+                            "on purpose or made by another tool (Calibre): the session's EPUBCheck of every EPUB leaves "
+                            "its tmp_path out")
     # Every other JVM of the run (publish's own EPUBCheck in `publish check`) with the flags of the `epubcheck`
     # fixture's: C1 only and the serial collector, the same results for a fraction of the CPU on two cores.
     os.environ.setdefault("JAVA_TOOL_OPTIONS", " ".join(JAVA[1:]))
