@@ -10,7 +10,8 @@ from pathlib import Path
 from . import __version__
 from .config import Config
 from .errors import PublishError, fail
-from .labels import human_date, labels_for
+from .labels import human_date
+from .languages import hyphenates, language, quotes_css
 from .markup import Document
 
 
@@ -58,12 +59,15 @@ def render(config: Config, template: str, document: Document, **extra: object) -
     from markupsafe import Markup
 
     meta = document.meta
+    record = language(meta.lang)
     context = {
         "meta": meta,
         "inline": {key: Markup(value) for key, value in document.inline.items()},
         "plain": document.plain,
         "body": Markup(document.body),
-        "labels": labels_for(meta.lang),
+        "language": record,  # its endonym, its typography (publish/languages)
+        "labels": record.labels,
+        "hyphenation": hyphenates(meta.lang),  # without it the text is set ragged-right (styles: .no-hyphenation)
         "date": human_date(meta.date, meta.lang),
         "version": __version__,
         "modified": w3c_datetime(modified(config, document)),
@@ -91,9 +95,11 @@ def w3c_datetime(when: datetime) -> str:
 
 
 def stylesheet(config: Config, *names: str) -> str:
-    """The design tokens, the project's theme and the named stylesheets, with every var() replaced by its value."""
-    sheets = ("tokens.css", *((f"themes/{config.theme}.css",) if config.theme else ()), *names)
-    return resolve_tokens("\n".join(config.find("styles", name).read_text(encoding="utf-8") for name in sheets))
+    """The design tokens, the project's theme, each language's quotation marks for <q> (from its record, before the
+    named stylesheets, which may change them) and the named stylesheets, with every var() replaced by its value."""
+    tokens = ("tokens.css", *((f"themes/{config.theme}.css",) if config.theme else ()))
+    read = [config.find("styles", name).read_text(encoding="utf-8") for name in (*tokens, *names)]
+    return resolve_tokens("\n".join([*read[:len(tokens)], quotes_css(), *read[len(tokens):]]))
 
 
 TOKEN_BLOCK = re.compile(r":root\s*\{([^}]*)\}")

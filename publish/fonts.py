@@ -130,6 +130,8 @@ def screen_characters(config: Config, document) -> str:
     each face is cut once per source: the web page (title page, text, notes, colophon), the labels (the EPUB's
     navigation), the digits of note and page numbers and list markers, what the screen stylesheets write
     themselves (generated content, quotation marks), and all of it in capitals and in small letters."""
+    from dataclasses import astuple
+
     from markupsafe import Markup
 
     from .editions import render, stylesheet
@@ -137,7 +139,7 @@ def screen_characters(config: Config, document) -> str:
 
     page = render(config, "web.html.j2", document, body=Markup(document.body), css="")
     css = stylesheet(config, *SCREEN_SHEETS)
-    shown = characters(page, *labels_for(document.meta.lang).values(), "0123456789.")
+    shown = characters(page, *astuple(labels_for(document.meta.lang)), "0123456789.")
     shown += generated_text(css, quotes="<q" in document.body)  # not through the tag stripper: "<" is a character here
     return "".join(sorted(set(shown + shown.upper() + shown.lower())))  # what text-transform may show (the date in capitals)
 

@@ -18,6 +18,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .config import RAW_HTML
 from .errors import Diagnostic, PublishError
+from .languages import missing
 from .links import LinkPolicy, Project
 from .outline import Heading, shape
 from .repair import FLOW_ONLY, note_part, repair
@@ -289,6 +290,9 @@ def _to_document(source: Source, raw_html: str, project: Project) -> Document:
         what = "repeats the title: it is left out of the text, whose title page sets it" if left_out else \
             "stands alone above the others: it is kept as the text's own title, and the headings under it are its sections"
         warnings.append(_problem(source, opening, "P124", f"the first heading {opening!r} {what}", "note"))
+    no_record = missing(source.meta.lang)
+    if no_record:  # once per source, as a note: --strict does not fail on it
+        warnings.append(Diagnostic(source.display, *source.key_lines.get("lang", (1, 1)), "P171", no_record, "note"))
     if images.problems or unwritten or values.errors:
         raise PublishError(sorted(set(images.problems + unwritten + list(values.errors) + warnings)))
     if source.meta.image:  # the lead photo travels with the text too

@@ -276,6 +276,7 @@ def _hyphenation_patterns(config: Config, files: list[Path]) -> None:
     """Load pyphen's patterns (it keeps them per process) for each language the sources' front matter names."""
     import pyphen
 
+    from .languages import hyphenates
     from .sources import load
 
     for path in files:
@@ -283,7 +284,7 @@ def _hyphenation_patterns(config: Config, files: list[Path]) -> None:
             lang = load(path, _display(config, path)).meta.lang
         except (PublishError, OSError):  # the child says what is wrong with it
             continue
-        known = pyphen.language_fallback(lang.replace("-", "_"))
+        known = pyphen.language_fallback(lang.replace("-", "_")) if hyphenates(lang) else None  # as WeasyPrint looks
         if known and known not in _WARMED:
             pyphen.Pyphen(lang=known)
             _WARMED.add(known)

@@ -10,41 +10,34 @@ from .errors import fail
 # What each front-matter key is for, as the comment beside it (sources.ALLOWED, in its order).
 HINTS = {
     "subtitle": "...",
-    "translator": '...            # printed as "Translation by ..."',
+    "translator": '...            # printed as "{labels.translation} ..."',
     "publisher": "...",
     "source_url": "https://...    # where it first appeared: the QR code and links resolve against it",
     "summary": "...               # the standfirst, the back-cover blurb and the description",
     "image": "images/photo.jpg    # the lead photo, under the standfirst",
     "image_alt": "...             # what the lead photo shows, for screen readers",
     "caption": "...               # caption of the lead photo",
-    "photo_credit": '...          # printed as "Photo: ..."',
+    "photo_credit": '...          # printed as "{labels.photo} ..."',
     "cover": "images/cover.jpg    # a picture across the top of the cover",
     "license": "CC BY-SA 4.0",
     "identifier": "urn:isbn:...   # else one is made from source_url or the title",
     "keywords": "[..., ...]",
     "section_breaks": "auto      # print: page = each section on a new page, none = run on",
 }
-# A first paragraph in the language, typed as people type (straight quotes, a spaced hyphen): the build sets it
-# with the language's own quotation marks and dashes.
-SAMPLES = {
-    "en": 'Write the text here - a blank line starts a new paragraph. "Quotes" and dashes are set for you.',
-    "es": 'Escriba aquí el texto - una línea en blanco empieza un párrafo nuevo. Las "comillas" y las rayas se ponen solas.',
-    "fr": 'Écrivez le texte ici - une ligne vide commence un nouveau paragraphe. Les "guillemets" se mettent seuls !',
-    "de": 'Schreiben Sie den Text hier - eine Leerzeile beginnt einen neuen Absatz. "Anführungszeichen" setzt das Programm.',
-    "ru": 'Напишите текст здесь - пустая строка начинает новый абзац. "Кавычки" и тире расставляются сами.',
-    "kk": 'Мәтінді осында жазыңыз - бос жол жаңа абзацты бастайды. "Тырнақшалар" өздігінен қойылады.',
-}
 
 
 def scaffold(title: str, lang: str = "en", today: dt.date | None = None) -> str:
     """The file's text: title, author, date and lang set, every other key commented out with what it is for."""
+    from .languages import RECORDS, language
     from .sources import ALLOWED
 
+    record, shipped = language(lang), ", ".join(sorted(record.tag for record in RECORDS.values()))
     safe_title = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    lines = ["---", f"title: {safe_title}", "author: Your Organisation",
-             f"date: {(today or dt.date.today()).isoformat()}", f"lang: {lang}                     # BCP 47: en, es, ru, kk ..."]
-    lines += [f"# {key}: {HINTS[key]}" for key in ALLOWED if key in HINTS]
-    return "\n".join([*lines, "---", "", SAMPLES.get(lang.split("-")[0].lower(), SAMPLES["en"]), ""])
+    lines = ["---", f"title: {safe_title}", "author: Your Organisation", f"date: {(today or dt.date.today()).isoformat()}",
+             f"lang: {lang}                     # BCP 47; with quotes, dashes and labels of its own: {shipped}"]
+    lines += [f"# {key}: {HINTS[key].format(labels=record.labels)}" for key in ALLOWED if key in HINTS]
+    # a first paragraph in the language, typed as people type: the build sets its quotes and dashes
+    return "\n".join([*lines, "---", "", record.sample, ""])
 
 
 def new_source(title: str, root: Path | str = ".", lang: str = "en") -> Path:

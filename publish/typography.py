@@ -4,32 +4,12 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from functools import lru_cache
 
 from markdown.treeprocessors import Treeprocessor
 
-NBSP = "\u00a0"
+from .languages import NBSP, Language, language
 
-# What "double quotes" in the source become, per language (TYPOGRAPHY.md); English otherwise.
-# Single quotes stay ‘ ’, so that apostrophes are right in every language.
-QUOTES = {
-    "en": ("“", "”"),
-    "es": ("«", "»"),
-    "de": ("„", "“"),
-    "fr": ("«" + NBSP, NBSP + "»"),
-    "ru": ("«", "»"),
-    "kk": ("«", "»"),
-    "uk": ("«", "»"),
-}
-
-# Quotes inside quotes: a second level of the outer marks becomes these (TYPOGRAPHY.md).
-INNER_QUOTES = {"en": ("‘", "’"), "ru": ("„", "“"), "uk": ("„", "“"), "kk": ("“", "”"), "de": ("‚", "‘"),
-                "es": ("“", "”"), "fr": ("“", "”")}
-
-# The dash that replaces a spaced hyphen: Russian and Kazakh use an em dash, the rest a spaced en dash.
-ASIDE_DASH = {"ru": "—", "kk": "—", "uk": "—"}
-
-# One-letter words bound to the next word with a no-break space, so no line ends with one.
-SHORT_WORDS = {"ru": re.compile(r"(?<!\w)([вксуоиаяВКСУОИАЯ]) (?=\w)")}
 DIALOGUE = re.compile(r"^[-–—] ")  # a paragraph opening with a dash is a line of dialogue
 
 # Spaces and dashes the bundled faces lack, as the nearest ones they have: without this the
@@ -38,24 +18,30 @@ MISSING_IN_FONTS = str.maketrans({"\u202f": NBSP, "\u2007": NBSP, "\u2009": " ",
                                   "\u2010": "-", "\u2012": "–", "\u2015": "—"})
 
 SKIP = {"code", "pre", "kbd", "samp", "script", "style"}
-SPACED_HYPHEN = re.compile(r"(?<=\S) +[-–—] +(?=\S)")
-ASIDE_DASHES = re.compile(r"( +)[-–—] +(?=\S)")  # spaced, in a paragraph's text: the opener keeps the space before it
-PAIRED_DASHES = {"es": ("—", "— "), "fr": (f"–{NBSP}", f"{NBSP}– ")}  # lang -> opening and closing dash of an aside
+ASIDE_DASHES = re.compile(r"( +)[-–—] +(?=\S)")  # a spaced hyphen or dash between words: an aside's dash
 NUMBER_RANGE = re.compile(r"(?<![\d-])(\d{1,4})-(\d{1,4})(?![\d-])")
 MINUS = re.compile(r"(?<![\w-])-(?=\d)")
 SPACES = re.compile(r" {2,}")
-# A number and its unit stay on one line: "75 %", "40 000 tenge", "5 км".
-UNIT = re.compile(r"(?<=\d) (?=(?:%|‰|°|km|m|cm|mm|kg|g|t|ha|l|h|min|kWh|MW|₸|€|\$|£|₽|tenge|км|м|см|мм|кг|г|т|га|л|ч|мин|"
-                  r"тг|теңге|руб|млн|млрд|тыс)(?!\w))")
-FRENCH_HIGH_PUNCTUATION = re.compile(r"(?<=[\w»)\]]) ?([;!?])")  # narrow no-break space before ; ! ? (here U+00A0)
-FRENCH_COLON = re.compile(r"(?<=[\w»)\]]) ?:(?=\s|$)")
-CALL_PUNCTUATION = re.compile(r"^[.,;:!?]+")  # English sets a note call after the punctuation
+# A number and its unit stay on one line: "75 %", "40 000 tenge", "5 км". These symbols in every language, and the
+# words of each language's record.
+UNIT_SYMBOLS = ("%", "‰", "°", "km", "m", "cm", "mm", "kg", "g", "t", "ha", "l", "h", "min", "kWh", "MW",
+                "₸", "€", r"\$", "£", "₽", "₴", "₺")
+CALL_PUNCTUATION = re.compile(r"^[.,;:!?]+")  # where a note call moves after the punctuation
 ABBREVIATION_NUMBER = re.compile(r"\b([^\W\d_]{1,4}\.) (?=\d)")  # "Jan. 7", "No. 5", "p. 12" stay on one line
 
 
-def base_lang(lang: str) -> str:
-    """'ru-RU' -> 'ru'."""
-    return lang.split("-")[0].lower()
+@lru_cache(maxsize=32)
+def _rules(record: Language) -> tuple[re.Pattern | None, re.Pattern, re.Pattern | None, re.Pattern | None]:
+    """A record's short words, units and spaced punctuation as patterns, made once."""
+    short = re.compile(rf"(?<!\w)([{re.escape(record.short_words)}]) (?=\w)") if record.short_words else None
+    units = "|".join((*UNIT_SYMBOLS, *map(re.escape, record.units)))
+    unit = re.compile(rf"(?<=\d) (?=(?:{units})(?!\w))")
+    high = "".join(c for c in record.space_before if c != ":")
+    # "pourquoi ?", "non ;": a no-break space before (here U+00A0; the narrow one is not in the fonts). A colon
+    # only before a space or the end, so that times and URLs (10:30, https:) keep theirs.
+    before = re.compile(rf"(?<=[\w»)\]]) ?([{re.escape(high)}])") if high else None
+    colon = re.compile(r"(?<=[\w»)\]]) ?:(?=\s|$)") if ":" in record.space_before else None
+    return short, unit, before, colon
 
 
 def smarty_config(lang: str) -> dict:
@@ -74,57 +60,54 @@ def smarty_config(lang: str) -> dict:
     }
 
 
-def fix_text(text: str, lang: str, opens_paragraph: bool = False) -> str:
+def fix_text(text: str, record: Language, opens_paragraph: bool = False) -> str:
     """Dashes, ranges, minus signs and spaces in one run of plain text."""
-    lang = base_lang(lang)
-    dash = ASIDE_DASH.get(lang, "–")
+    short, unit, before, colon = _rules(record)
     text = text.translate(MISSING_IN_FONTS)
-    if opens_paragraph and lang in ASIDE_DASH:
-        text = DIALOGUE.sub(f"—{NBSP}", text)
-    if lang in SHORT_WORDS:
-        text = SHORT_WORDS[lang].sub(f"\\1{NBSP}", text)
-    if opens_paragraph and lang == "es":  # a line of dialogue: the raya touches the words
-        text = DIALOGUE.sub("—", text)
-    if lang not in PAIRED_DASHES:  # those pair their dashes across the whole paragraph: see paired_dashes()
-        text = SPACED_HYPHEN.sub(f"{NBSP}{dash} ", text)
+    if opens_paragraph and record.dialogue:
+        text = DIALOGUE.sub(record.dialogue, text)
+    if short:
+        text = short.sub(f"\\1{NBSP}", text)
+    if not record.paired_dashes:  # those pair their dashes across the whole paragraph: see paired_dashes()
+        text = ASIDE_DASHES.sub(record.dash[0], text)
     text = NUMBER_RANGE.sub(r"\1–\2", text)
     text = MINUS.sub("−", text)
     text = ABBREVIATION_NUMBER.sub(f"\\1{NBSP}", text)
-    text = UNIT.sub(NBSP, text)
-    if lang == "fr":
-        text = FRENCH_COLON.sub(f"{NBSP}:", FRENCH_HIGH_PUNCTUATION.sub(f"{NBSP}\\1", text))
+    text = unit.sub(NBSP, text)
+    if before:
+        text = before.sub(f"{NBSP}\\1", text)
+    if colon:
+        text = colon.sub(f"{NBSP}:", text)
     return SPACES.sub(" ", text)
 
 
 class TypographyTreeprocessor(Treeprocessor):
-    """Runs fix_text over every text node outside code."""
+    """Sets every text node outside code in the typography of the language's record (publish/languages)."""
 
     def __init__(self, md, lang: str) -> None:
         super().__init__(md)
-        self.lang = lang
+        self.record = language(lang)
 
     def run(self, root: ET.Element) -> None:
-        lang = base_lang(self.lang)
-        for block in root.iter():
-            if block.tag in BLOCK_TEXT:
-                educate_quotes(block, lang)
+        blocks = [block for block in root.iter() if block.tag in BLOCK_TEXT]
+        for block in blocks:
+            educate_quotes(block, self.record)
         self._walk(root)
-        if lang in PAIRED_DASHES:
-            for block in root.iter():
-                if block.tag in BLOCK_TEXT:
-                    paired_dashes(block, *PAIRED_DASHES[lang])
-        if lang == "en":
+        if self.record.paired_dashes:  # else fix_text set them
+            for block in blocks:
+                paired_dashes(block, *self.record.dash)
+        if self.record.note_call == "after punctuation":
             calls_after_punctuation(root)
 
     def _walk(self, element: ET.Element) -> None:
         if element.tag in SKIP:
             return
         if element.text:
-            element.text = fix_text(element.text, self.lang, opens_paragraph=element.tag == "p")
+            element.text = fix_text(element.text, self.record, opens_paragraph=element.tag == "p")
         for child in element:
             self._walk(child)
             if child.tail:
-                child.tail = fix_text(child.tail, self.lang)
+                child.tail = fix_text(child.tail, self.record)
 
 
 OPENERS = "([{—–-\u00a0/«„‚“‘"
@@ -132,11 +115,11 @@ STRAIGHT_QUOTES = re.compile("[\"']")
 BLOCK_TEXT = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "figcaption"}
 
 
-def educate_quotes(block: ET.Element, lang: str) -> None:
+def educate_quotes(block: ET.Element, record: Language) -> None:
     """Straight quotes to the language's marks, across the block's inline elements: outer marks, inner
-    marks for quotes inside quotes, and ’ for apostrophes. "a "b" c" -> «a „b“ c» in Russian."""
-    outer = QUOTES.get(lang, QUOTES["en"])
-    inner = INNER_QUOTES.get(lang, INNER_QUOTES["en"])
+    marks for quotes inside quotes, and ’ for apostrophes. "a "b" c" -> «a „b“ c» in Russian. A record whose
+    quotes are straight (the neutral one) keeps them as typed and sets only apostrophes between letters."""
+    outer, inner = record.quotes, record.inner_quotes
     state = {"before": " ", "double": 0, "single": 0}
 
     def educate(text: str) -> str:
@@ -146,7 +129,9 @@ def educate_quotes(block: ET.Element, lang: str) -> None:
             before = text[n - 1] if n > done else state["before"]  # right after a quote: the mark it became
             after = text[n + 1] if n + 1 < len(text) else " "
             opens = before.isspace() or before in OPENERS
-            if char == '"':
+            if record.straight_quotes:
+                mark = "’" if char == "'" and before.isalnum() and after.isalnum() else char
+            elif char == '"':
                 if opens or not state["double"]:
                     state["double"] += 1
                     mark = outer[0] if state["double"] == 1 else inner[0]
@@ -160,7 +145,7 @@ def educate_quotes(block: ET.Element, lang: str) -> None:
                 mark = inner[0]
             else:
                 state["single"] = max(0, state["single"] - 1)
-                mark = inner[1] if state["single"] or lang != "en" else "’"
+                mark = inner[1]  # in English ’, which is also an apostrophe: "the workers' union"
             out += [text[done:n], mark]
             state["before"], done = mark[-1], n + 1
         if done < len(text):
@@ -186,13 +171,14 @@ def educate_quotes(block: ET.Element, lang: str) -> None:
 def paired_dashes(block: ET.Element, opener: str, closer: str) -> None:
     """Asides between a pair of spaced dashes, across the block's inline elements, each dash bound to its aside:
     Spanish closes the raya up to it ("obreras —la mayoría— se quedaron"), French binds the tiret with a no-break
-    space ("ouvrières –\u00a0la plupart\u00a0– sont"). A dash without its pair opens an aside to the sentence's end."""
+    space ("ouvrières –\u00a0la plupart\u00a0– sont"). A dash without its pair opens an aside to the sentence's end.
+    `opener` and `closer` replace the spaces around the dash too."""
     dashes = 0
 
     def close_up(match: re.Match) -> str:
         nonlocal dashes
         dashes += 1
-        return match.group(1) + opener if dashes % 2 else closer
+        return opener if dashes % 2 else closer
 
     def walk(element: ET.Element) -> None:
         if element.tag in SKIP:

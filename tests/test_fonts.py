@@ -205,7 +205,7 @@ def test_no_character_an_epub_or_web_edition_shows_falls_outside_its_fonts_in_an
     """Read back what Chromium shows of every page (capitals made by the stylesheet, generated content, list numbers)
     and check each character is in the embedded cut of every face that draws it: none falls back to another font."""
     from publish.fonts import FACES, font_path
-    from publish.typography import INNER_QUOTES, QUOTES
+    from publish.languages import language
 
     theme, folder, config, pages, shown_in = screens
     full = {face.file: cmap(font_path(config, face).read_bytes()) for face in FACES}
@@ -215,7 +215,7 @@ def test_no_character_an_epub_or_web_edition_shows_falls_outside_its_fonts_in_an
         assert len(cut) == 7, sorted(cut)  # every face, the mono one for the code too
         shown = set("".join(shown_in[page] for page in pages[edition, lang]))
         # the probe reads generated content: the break's asterisks, the list's second number, the <q>s' marks
-        assert {"*", "8"} | set("".join(QUOTES[lang] + INNER_QUOTES[lang])) <= shown, (edition, lang, sorted(shown))
+        assert {"*", "8"} | set("".join(language(lang).quotes + language(lang).inner_quotes)) <= shown, (edition, lang, sorted(shown))
         shown = {c for c in shown if not c.isspace() and c.isprintable()}
         nowhere = "".join(sorted(c for c in shown if not any(c in chars for chars in full.values())))
         missing = {name: "".join(sorted(c for c in shown if c in full[name] and c not in cut[name])) for name in cut}

@@ -1,4 +1,4 @@
-"""The wheel carries the default styles, fonts and templates, so a project holding only source/ builds."""
+"""The wheel carries the default styles, fonts, templates and language records, so a project holding only source/ builds."""
 
 from __future__ import annotations
 
@@ -18,4 +18,5 @@ def test_wheel_ships_styles_fonts_and_templates(tmp_path):
     shipped = {f"publish/styles/{p.relative_to(REPO / 'styles').as_posix()}" for p in (REPO / "styles").rglob("*.css")}
     shipped |= {f"publish/fonts/{p.name}" for p in (REPO / "fonts").iterdir()}
     shipped |= {f"publish/templates/{p.name}" for p in (REPO / "publish" / "templates").glob("*.j2")}
-    assert len(shipped) > 15 and shipped <= names, sorted(shipped - names)
+    shipped |= {f"publish/languages/{p.name}" for p in (REPO / "publish" / "languages").glob("*.toml")}
+    assert len(shipped) > 25 and shipped <= names, sorted(shipped - names)

@@ -17,6 +17,7 @@ from ..editions import modified, render, stylesheet, w3c_datetime
 from ..fetch import read_file
 from ..fonts import faces_for, font_face_css, font_path, screen_characters, subset
 from ..labels import labels_for
+from ..languages import Labels
 from ..links import between_pamphlets
 from ..markup import Document
 from ..outline import nest
@@ -45,7 +46,7 @@ def render_epub(config: Config, document: Document, edition: PrintEdition) -> Ou
     book.FOLDER_NAME = "EPUB"
     parts, where = _parts(config, document)
     cover_name, cover_data = _cover(document, edition)
-    cover_page = render(config, "epub.html.j2", document, part="cover", part_title=labels_for(document.meta.lang)["cover"],
+    cover_page = render(config, "epub.html.j2", document, part="cover", part_title=labels_for(document.meta.lang).cover,
                         cover=cover_name)
     images = _image_names(document)
     pages, targets = _finish_parts(parts, page_lines(edition.laid_out()), images)
@@ -72,11 +73,11 @@ def _parts(config: Config, document: Document) -> tuple[dict[str, str], dict[str
     asides = notes.for_screen(root, epub=True)
     split, where = chapters.split(root, asides)
     title = document.plain["title"]
-    parts = {"titlepage.xhtml": render(config, "epub.html.j2", document, part="titlepage", part_title=labels["title_page"])}
+    parts = {"titlepage.xhtml": render(config, "epub.html.j2", document, part="titlepage", part_title=labels.title_page)}
     for n, chapter in enumerate(split):
         parts[chapter.file] = render(config, "epub.html.j2", document, part="text" if n == 0 else "chapter",
                                      part_title=title, body=Markup(chapter.html), heading_id=chapter.heading_id)
-    parts["colophon.xhtml"] = render(config, "epub.html.j2", document, part="colophon", part_title=labels["colophon"])
+    parts["colophon.xhtml"] = render(config, "epub.html.j2", document, part="colophon", part_title=labels.colophon)
     return parts, where
 
 
@@ -144,17 +145,17 @@ def _add_navigation(book, config: Config, document: Document, where: dict[str, s
     book.toc = [link(entry) for entry in toc]
 
 
-def _toc(document: Document, where: dict[str, str], labels: dict) -> list[dict]:
+def _toc(document: Document, where: dict[str, str], labels: Labels) -> list[dict]:
     """Title page, the text with its sections and two levels under them (each in the file that holds it), colophon."""
     def entry(item) -> dict:
         heading = item.heading
         return {"href": f"{where[heading.id]}#{heading.id}", "label": heading.text, "children": [entry(c) for c in item.children]}
 
     return [
-        {"href": "titlepage.xhtml", "label": labels["title_page"], "children": []},
+        {"href": "titlepage.xhtml", "label": labels.title_page, "children": []},
         {"href": "text.xhtml", "label": document.plain["title"],
          "children": [entry(item) for item in nest(tuple(h for h in document.headings if h.id in where))]},
-        {"href": "colophon.xhtml", "label": labels["colophon"], "children": []},
+        {"href": "colophon.xhtml", "label": labels.colophon, "children": []},
     ]
 
 

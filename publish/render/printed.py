@@ -9,6 +9,7 @@ from .. import notes
 from ..config import Config
 from ..editions import render
 from ..errors import Diagnostic
+from ..languages import hyphenates
 from ..links import between_pamphlets
 from ..markup import Document
 from ..outline import SECTION, nest
@@ -41,7 +42,7 @@ def print_html(config: Config, document: Document) -> str:
     return render(config, "print.html.j2", document, body=Markup(serialize(root)),
                   contents=nest(document.headings) if sections >= CONTENTS_FROM else (),
                   chapters=sections_open_pages(document.meta.section_breaks, sections, len("".join(root.itertext()).split())),
-                  qr=_qr_code(document.meta.source_url), hyphenation=hyphenates(document.meta.lang))
+                  qr=_qr_code(document.meta.source_url))
 
 
 def sections_open_pages(choice: str, sections: int, words: int) -> bool:
@@ -50,13 +51,6 @@ def sections_open_pages(choice: str, sections: int, words: int) -> bool:
     if choice != "auto":
         return choice == "page"
     return sections >= CONTENTS_FROM and words >= PAGE_PER_SECTION_FROM * sections
-
-
-def hyphenates(lang: str) -> bool:
-    """Whether pyphen (WeasyPrint's hyphenator) has a dictionary for `lang`; without one the text is set ragged-right."""
-    import pyphen
-
-    return pyphen.language_fallback(lang.replace("-", "_")) is not None
 
 
 def _qr_code(url: str):
