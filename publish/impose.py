@@ -12,6 +12,7 @@ SHEET = (841.89, 595.28)  # A4 landscape, pt
 SIZE_TOLERANCE = 0.5  # pt: pages this close in size count as equal
 INFO_KEYS = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/CreationDate", "/ModDate")
 _RANGE = re.compile(r"\s*(\d*)\s*-\s*(\d*)\s*")
+MAX_SIGNATURE = 1000  # pages in one folded group, as a number: 250 sheets; more is a typo (the booklet is padded to it)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def choose_signature(pages: int, spec: int | str | None) -> int:
     """Pages per signature: the whole book for None/0, a multiple of 4, or the best size in a range "16-40"."""
     if pages < 1:
         raise ValueError(f"nothing to impose: the document has {pages} pages")
-    if isinstance(spec, str) and spec.strip().isdigit():
+    if isinstance(spec, str) and spec.strip().isdecimal():  # not isdigit: "²" is a digit int() cannot read
         spec = int(spec)
     if spec is None or spec == 0:
         return padded(pages)
@@ -99,7 +100,7 @@ def _best_in_range(pages: int, low: int, high: int) -> int:
     whole = padded(pages)
     if whole <= low:  # the book fits one fold no bigger than the smallest allowed
         return whole
-    sizes = range(low, high + 1, 4)
+    sizes = range(low, min(high, whole) + 1, 4)  # a size past the whole book only adds blank pages
     return min(sizes, key=lambda size: (padded(pages, size) - pages, -size))
 
 
