@@ -215,9 +215,12 @@ def _tool_settings(pyproject: Path) -> tuple[dict, dict[str, int]]:
         return {}, {}
     try:
         text = pyproject.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise fail(str(pyproject), "P131", f"cannot read pyproject.toml: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except (ValueError, RecursionError) as exc:  # not TOML; a 5,000-digit number; [[[[…]]]] thousands deep
+        raise _unreadable(pyproject, text, exc) from None
     lines = _key_lines(text)
     tool = data.get("tool", {})
     settings = tool.get("publish", {}) if isinstance(tool, dict) else None
@@ -228,12 +231,27 @@ def _tool_settings(pyproject: Path) -> tuple[dict, dict[str, int]]:
     return settings, lines
 
 
+def _unreadable(pyproject: Path, text: str, exc: Exception) -> PublishError:
+    """P131 for a pyproject.toml tomllib cannot read, at the line it names, or else the longest line."""
+    rows = text.splitlines() or [""]
+    where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+    if where:
+        line, col = int(where[1]), int(where[2])
+    elif "at end of document" in str(exc):
+        line, col = len(rows), 1
+    else:  # a number too long for Python's int, or nesting too deep for tomllib: both make the longest line
+        line, col = max(range(len(rows)), key=lambda n: len(rows[n])) + 1, 1
+    problem = str(exc) if isinstance(exc, tomllib.TOMLDecodeError) else \
+        "it is nested too deeply" if isinstance(exc, RecursionError) else "a number is longer than 4,300 digits"
+    return fail(str(pyproject), "P131", f"cannot read pyproject.toml: {problem[:200]}", line, col)
+
+
 KEY_LINE = re.compile(r"""^\s*(\[\[?)?\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*(\]|=)""")
 
 
 def _key_lines(text: str) -> dict[str, int]:
-    """The line of each table header and key of a TOML file, as dotted names (tool.publish.styles): tomllib keeps
-    no positions, and a message should point at the setting that is wrong. The first line wins."""
+    """The first line of each table header and key of a TOML file, by dotted name (tool.publish.styles)."""
+    # tomllib keeps no positions, and a message should point at the setting that is wrong.
     lines: dict[str, int] = {}
     table = ""
     for number, line in enumerate(text.splitlines(), start=1):

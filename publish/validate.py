@@ -57,8 +57,9 @@ def listed_formats(out: Path) -> dict[str, int]:
 
 
 def _entries(manifest: Path) -> tuple[list[dict], list[Diagnostic]]:
-    """The manifest's artifacts that name a file and a format, and a P320 for each that does not; ValueError when it is
-    not JSON holding a list of artifacts (written by hand, cut short, nested past what the parser recurses into)."""
+    """The manifest's artifacts that name a file and a format, and a P320 for each that does not."""
+    # ValueError when it is not JSON holding a list of artifacts: written by hand, cut short, or nested past what the
+    # parser recurses into.
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
     except RecursionError:

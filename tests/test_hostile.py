@@ -543,6 +543,8 @@ def test_a_source_url_no_qr_code_holds_leaves_it_out_with_p126_at_its_line(far_d
     ("[tool.publish]\ntemplates = \"nowhere\"\n", 2, "P133", "there is no folder 'nowhere'"),
     ("[tool.publish]\ntheme = [\"photocopy\"]\n", 2, "P133", "is not the name of a theme"),
     ("[tool]\npublish.render_memory = -1\n", 2, "P133", "render_memory: -1"),
+    ("[tool.publish]\nraw_html = \"sanitise\"\nrender_memory = " + "9" * 5000 + "\n", 3, "P131", "longer than 4,300 digits"),
+    ("[tool.publish]\nrender_memory = " + "[" * 5000 + "]" * 5000 + "\n", 2, "P131", "nested too deeply"),
 ])
 @pytest.mark.parametrize("command", ["build", "check"])
 def test_a_setting_of_the_wrong_type_or_out_of_range_is_an_error_at_its_line(here, capsys, settings, line, code, says, command):
