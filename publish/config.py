@@ -160,7 +160,7 @@ def _icc(root: Path, value: object, bad: _Problem) -> Path | None:
 
 def _signature(value: object, bad: _Problem) -> int | str | None:
     """Checked here, where the setting is read, with the parser the imposition itself uses."""
-    from .impose import MAX_SIGNATURE, choose_signature
+    from .impose import choose_signature
 
     if value is None:
         return None
@@ -170,10 +170,6 @@ def _signature(value: object, bad: _Problem) -> int | str | None:
         choose_signature(1, value)
     except ValueError as exc:
         raise bad("signature", f"signature: {exc}") from None
-    pages = int(value) if isinstance(value, str) and value.strip().isdecimal() else value
-    if isinstance(pages, int) and pages > MAX_SIGNATURE:
-        raise bad("signature", f"signature: {pages} pages in one folded group is more than a fold holds "
-                               f"(at most {MAX_SIGNATURE}; 0 folds the whole booklet as one)")
     return value
 
 

@@ -12,7 +12,6 @@ SHEET = (841.89, 595.28)  # A4 landscape, pt
 SIZE_TOLERANCE = 0.5  # pt: pages this close in size count as equal
 INFO_KEYS = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/CreationDate", "/ModDate")
 _RANGE = re.compile(r"\s*(\d*)\s*-\s*(\d*)\s*")
-MAX_SIGNATURE = 1000  # pages in one folded group, as a number: 250 sheets; more is a typo (the booklet is padded to it)
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ def _best_in_range(pages: int, low: int, high: int) -> int:
     whole = padded(pages)
     if whole <= low:  # the book fits one fold no bigger than the smallest allowed
         return whole
-    sizes = range(low, min(high, whole) + 1, 4)  # a size past the whole book only adds blank pages
+    sizes = range(low, high + 1, 4)
     return min(sizes, key=lambda size: (padded(pages, size) - pages, -size))
 
 

@@ -183,9 +183,6 @@ def load(path: Path, display: str | None = None) -> Source:
         text = read_text(path, display)
     except FileNotFoundError:
         raise fail(display, "P106", "no such source file") from None
-    except IsADirectoryError:  # source/x.md made as a folder
-        raise fail(display, "P106", "is a folder, not a source file: a pamphlet with its images is a folder "
-                   "source/<slug>/ holding index.md") from None
     except OSError as exc:  # no permission, a name too long for the file system
         raise fail(display, "P106", f"cannot read the source: {exc.strerror or exc}") from None
     slug = slug_of(path)

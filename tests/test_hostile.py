@@ -538,7 +538,7 @@ def test_a_source_url_no_qr_code_holds_leaves_it_out_with_p126_at_its_line(far_d
     ("[tool.publish]\nrender_timeout = nan\n", 2, "P133", "render_timeout: nan is not"),
     ("[tool.publish]\nrender_timeout = 1e300\n", 2, "P133", "at most 86,400"),
     ("[tool.publish]\nrender_memory = inf\n", 2, "P133", "render_memory: inf is not a number of MB"),
-    ("[tool.publish]\nsignature = 100000000000\n", 2, "P133", "more than a fold holds"),
+    ("[tool.publish]\nsignature = 100000000000\n", 2, "P133", "more pages than one fold holds"),
     ("[tool.publish]\nfonts = \"../..\"\n", 2, "P133", "is outside the project"),
     ("[tool.publish]\ntemplates = \"nowhere\"\n", 2, "P133", "there is no folder 'nowhere'"),
     ("[tool.publish]\ntheme = [\"photocopy\"]\n", 2, "P133", "is not the name of a theme"),
@@ -552,12 +552,6 @@ def test_a_setting_of_the_wrong_type_or_out_of_range_is_an_error_at_its_line(her
     status, [d], err = run([command, "--format", "html"] if command == "build" else [command], capsys)
     assert status == 1 and not (here / "dist").exists()
     assert (Path(d["path"]).name, int(d["line"]), d["code"]) == ("pyproject.toml", line, code) and says in d["message"], err
-
-
-def test_a_signature_range_reaching_far_past_the_booklet_is_chosen_at_once():
-    from publish.impose import choose_signature
-
-    assert choose_signature(40, "16-" + "9" * 30) == 40 and choose_signature(38, "16-99999999999999") == 40
 
 
 @pytest.mark.parametrize("manifest, says", [
@@ -603,10 +597,10 @@ def test_a_bad_option_is_p134_naming_it_and_exits_2(here, capsys, argv, option, 
     assert not (here / "dist").exists()
 
 
-def test_a_folder_named_like_a_source_is_p106_and_the_others_build(here, capsys):
+def test_a_folder_named_like_a_source_is_refused_and_the_others_build(here, capsys):
     (here / "source" / "x.md").mkdir()
     status, [d], err = run(["build", "--format", "html"], capsys)
-    assert status == 1 and (d["path"], d["code"]) == ("source/x.md", "P106") and "is a folder" in d["message"], err
+    assert status == 1 and (d["path"], d["code"]) == ("source/x.md", "P150") and "not a regular file" in d["message"], err
     assert sorted(p.name for p in (here / "dist").iterdir()) == ["good.html", "manifest.json"]
 
 
