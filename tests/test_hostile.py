@@ -624,3 +624,8 @@ def test_a_link_to_a_name_longer_than_the_file_system_allows_is_only_a_link(proj
     hrefs = [a["href"] for a in Tags(document.body).named("a")]
     assert hrefs == [f"https://example.org/a/{'x' * 300}.md", f"https://example.org/a/{'x' * 300}/"]
     assert [d for d in document.warnings if d.code != "P110"] == []
+
+
+def test_a_format_named_twice_through_the_library_is_built_once(here):
+    manifest = build(["source/good.md"], out=here / "dist", formats=["html", "html"], root=here)
+    assert manifest.ok and [a.path for a in manifest.artifacts] == ["good.html"], [str(d) for d in manifest.diagnostics]
