@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import signal
 import sys
@@ -13,6 +14,7 @@ from . import __version__
 from .render import FORMATS
 
 USAGE_ERROR = 2
+NAME_MAX = 255  # bytes in one file name, on Linux's and macOS's file systems
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,16 +53,29 @@ def _terminate_as_exit():
         signal.signal(signal.SIGTERM, previous)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, its usage errors said as diagnostics (P134) naming the option, like every other problem."""
+
+    def error(self, message: str):
+        from .errors import Diagnostic
+
+        self.print_usage(sys.stderr)
+        option, _, said = message.partition(": ") if message.startswith("argument -") else ("", "", message)
+        where = option.removeprefix("argument ").split("/")[-1] if option else self.prog
+        print(Diagnostic(where, 1, 1, "P134", said), file=sys.stderr)
+        sys.exit(USAGE_ERROR)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="publish", description="Markdown pamphlets to A5 PDF, EPUB 3 and a web page.")
+    parser = _Parser(prog="publish", description="Markdown pamphlets to A5 PDF, EPUB 3 and a web page.")
     parser.add_argument("--version", action="version", version=f"publish {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     build = commands.add_parser("build", help="build sources into --out")
-    build.add_argument("paths", nargs="*", metavar="PATH", help="source file, source folder or folder of sources (default: source/)")
-    build.add_argument("--out", default="dist", help="output folder (default: dist/)")
+    build.add_argument("paths", nargs="*", metavar="PATH", type=_path, help="source file, source folder or folder of sources (default: source/)")
+    build.add_argument("--out", default="dist", type=_path, help="output folder (default: dist/)")
     build.add_argument("--format", dest="formats", type=_formats, help=f"comma-separated: {','.join(FORMATS)} (default: all)")
-    build.add_argument("--jobs", type=int, default=1, help="sources built in parallel")
+    build.add_argument("--jobs", type=_jobs, default=1, help="sources built in parallel")
     build.add_argument("--shard", type=_shard, help="K/N: build only the K-th of N shares of the sources")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument("--force", action="store_true", help="render every source, even those unchanged since the last build")
@@ -68,25 +83,26 @@ def _parser() -> argparse.ArgumentParser:
     build.set_defaults(run=_build)
 
     check = commands.add_parser("check", help="lint sources; validate the outputs built in --out (preflight, EPUBCheck)")
-    check.add_argument("paths", nargs="*", metavar="PATH")
-    check.add_argument("--out", help="where the built outputs are (default: dist/, if it exists)")
+    check.add_argument("paths", nargs="*", metavar="PATH", type=_path)
+    check.add_argument("--out", type=_path, help="where the built outputs are (default: dist/, if it exists)")
     check.set_defaults(run=_check)
 
     watch = commands.add_parser("watch", help="rebuild on change and serve a live preview on localhost")
-    watch.add_argument("paths", nargs="*", metavar="PATH")
-    watch.add_argument("--out", default="dist", help="output folder (default: dist/)")
+    watch.add_argument("paths", nargs="*", metavar="PATH", type=_path)
+    watch.add_argument("--out", default="dist", type=_path, help="output folder (default: dist/)")
     watch.add_argument("--format", dest="formats", type=_formats, default=("html", "pdf"),
                        help="formats to rebuild (default: html,pdf)")
-    watch.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
+    watch.add_argument("--port", type=_port, default=8000, help="port on 127.0.0.1 (default: 8000)")
     watch.set_defaults(run=_watch)
 
     proof = commands.add_parser("proof", help="draw every page of the built PDFs on one PNG contact sheet in --out")
-    proof.add_argument("paths", nargs="*", metavar="PATH", help="source file, source folder or folder of sources (default: source/)")
-    proof.add_argument("--out", default="dist", help="where the built PDFs are, and the sheets go (default: dist/)")
+    proof.add_argument("paths", nargs="*", metavar="PATH", type=_path,
+                       help="source file, source folder or folder of sources (default: source/)")
+    proof.add_argument("--out", default="dist", type=_path, help="where the built PDFs are, and the sheets go (default: dist/)")
     proof.set_defaults(run=_proof)
 
     new = commands.add_parser("new", help="scaffold source/<slug>.md")
-    new.add_argument("title")
+    new.add_argument("title", type=_title)
     new.add_argument("--lang", default="en", help="the pamphlet's language, a BCP 47 tag (default: en)")
     new.set_defaults(run=_new)
     return parser
@@ -96,14 +112,69 @@ def _formats(value: str) -> tuple[str, ...]:
     formats = tuple(f.strip() for f in value.split(",") if f.strip())
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise argparse.ArgumentTypeError(f"unknown format {', '.join(unknown) or value!r} (choose from {','.join(FORMATS)})")
+        raise argparse.ArgumentTypeError(f"unknown format {_quoted(', '.join(unknown) or value)} (choose from {','.join(FORMATS)})")
+    twice = sorted({f for f in formats if formats.count(f) > 1})
+    if twice:  # html,html would write and list the same file twice
+        raise argparse.ArgumentTypeError(f"{', '.join(twice)} is given twice: name each format once")
     return formats
+
+
+def _path(value: str) -> str:
+    """A file or folder name the operating system can take (argv can hold no NUL; main() is called with any list)."""
+    try:
+        parts = os.fsencode(value).split(b"/")
+    except UnicodeEncodeError:
+        raise argparse.ArgumentTypeError(f"{_quoted(value)} is not a file name this system can write") from None
+    if b"\0" in b"".join(parts):
+        raise argparse.ArgumentTypeError(f"{_quoted(value)} holds a NUL character, which no file name can")
+    if any(len(part) > NAME_MAX for part in parts):
+        raise argparse.ArgumentTypeError(f"a name in {_quoted(value)} is longer than a file name may be ({NAME_MAX} bytes)")
+    return value
+
+
+def _title(value: str) -> str:
+    """A title `new` can write into UTF-8 front matter that builds: no bytes that were not UTF-8, no control character."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a Latin-1 terminal: Python holds the bytes it could not decode as surrogates
+        raise argparse.ArgumentTypeError(f"{_quoted(value)} holds bytes that are not UTF-8: type it in a UTF-8 terminal") from None
+    control = re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", value)
+    if control:
+        raise argparse.ArgumentTypeError(f"{_quoted(value)} holds the control character U+{ord(control[0]):04X}, which no "
+                                         "edition can show")
+    return value
+
+
+def _whole(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{_quoted(value)} is not a whole number") from None
+
+
+def _quoted(value: str) -> str:
+    """The value as a message quotes it, a long one cut short."""
+    return repr(value) if len(value) <= 60 else repr(value[:57]) + "..."
+
+
+def _jobs(value: str) -> int:
+    jobs = _whole(value)
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"{jobs} is not a number of sources to build at once: give 1 or more")
+    return jobs
+
+
+def _port(value: str) -> int:
+    port = _whole(value)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: give a number from 1 to 65535 (0 picks a free one)")
+    return port
 
 
 def _shard(value: str) -> tuple[int, int]:
     match = re.fullmatch(r"(\d+)/(\d+)", value)
     if not match or not 1 <= int(match[1]) <= int(match[2]):
-        raise argparse.ArgumentTypeError(f"{value!r} is not K/N with 1 <= K <= N")
+        raise argparse.ArgumentTypeError(f"{_quoted(value)} is not K/N with 1 <= K <= N")
     return int(match[1]), int(match[2])
 
 
@@ -148,7 +219,7 @@ def _watch(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .errors import Diagnostic
+    from .errors import Diagnostic, PublishError
     from .pipeline import check
     from .validate import listed_formats
 
@@ -156,7 +227,11 @@ def _check(args: argparse.Namespace) -> int:
         _report([Diagnostic(args.out, 1, 1, "P323", "no such output folder: give --out the folder the build wrote to")])
         return 1
     args.out = args.out or "dist"
-    problems = check(args.paths or None, out=args.out)
+    try:
+        problems = check(args.paths or None, out=args.out)
+    except PublishError as exc:  # the project's settings: nothing was checked
+        _report(exc.diagnostics)
+        return 1
     _report(problems)
     files = listed_formats(Path(args.out))
     what = ", ".join(f"{n} {fmt}" for fmt, n in sorted(files.items())) or "none listed in manifest.json"

@@ -262,8 +262,11 @@ def _earlier(path: Path, entry: dict, root: Path) -> Artifact:
 
 def _in_project(root: Path, source: str) -> Path | None:
     """The source file a manifest entry names, if it is one inside the project (a manifest is not trusted)."""
-    path = (root / source).resolve() if source else None
-    return path if path and path.is_relative_to(root.resolve()) and path.is_file() else None
+    try:
+        path = (root / source).resolve() if source else None
+        return path if path and path.is_relative_to(root.resolve()) and path.is_file() else None
+    except (OSError, ValueError):  # a name no file system holds (a NUL, longer than it allows): no source of ours
+        return None
 
 
 def _pages(data: bytes) -> int | None:

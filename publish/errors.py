@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, order=True)
@@ -18,7 +21,8 @@ class Diagnostic:
     severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.severity} {self.code}: {self.message}"
+        path = CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", self.path)  # a file named "a\nb": still one line
+        return f"{path}:{self.line}:{self.col}: {self.severity} {self.code}: {self.message}"
 
 
 class PublishError(Exception):

@@ -65,7 +65,7 @@ def choose_signature(pages: int, spec: int | str | None) -> int:
     """Pages per signature: the whole book for None/0, a multiple of 4, or the best size in a range "16-40"."""
     if pages < 1:
         raise ValueError(f"nothing to impose: the document has {pages} pages")
-    if isinstance(spec, str) and spec.strip().isdigit():
+    if isinstance(spec, str) and spec.strip().isdecimal():  # not isdigit: "²" is a digit int() cannot read
         spec = int(spec)
     if spec is None or spec == 0:
         return padded(pages)

@@ -116,19 +116,21 @@ class LinkPolicy:
         root = self.project.root
         if root is None or not path:
             return None
-        target = (self.path.parent / unquote(path)).resolve()
-        if not target.is_relative_to(root):  # never look at what lies outside the project
-            return None
-        if path.endswith("/") or target.is_dir():
-            candidates = [target / "index.md"]
-        elif target.suffix in (".md", ".html"):  # reply.md or reply.html: source/reply.md or source/reply/index.md
-            candidates = [target.with_suffix(".md"), target.with_suffix("") / "index.md"]
-        else:
+        try:
+            target = (self.path.parent / unquote(path)).resolve()
+            if not target.is_relative_to(root):  # never look at what lies outside the project
+                return None
+            if path.endswith("/") or target.is_dir():
+                candidates = [target / "index.md"]
+            elif target.suffix in (".md", ".html"):  # reply.md or reply.html: source/reply.md or source/reply/index.md
+                candidates = [target.with_suffix(".md"), target.with_suffix("") / "index.md"]
+            else:
+                return None
+            there = [candidate for candidate in candidates if candidate.is_file()]
+        except (OSError, ValueError):  # a name no file system holds (longer than it allows, a NUL): no pamphlet's
             return None
         self.probed.update(candidates)
-        for candidate in candidates:
-            if not candidate.is_file():
-                continue
+        for candidate in there:
             if candidate == self.path.resolve():  # the pamphlet itself: a fragment, or the words alone
                 return self._judge(f"#{fragment}", ids) if fragment else Verdict(None)
             slug = slug_of(candidate)

@@ -64,7 +64,7 @@ def build(
     """Build every source under `paths` into `out`; failed sources are reported, the rest still built. A source
     whose inputs have not changed since its last build is taken from the build cache (cache.py) unless `force`."""
     config = load_config(root)
-    formats = tuple(formats or FORMATS)
+    formats = tuple(dict.fromkeys(formats or FORMATS))  # html twice is html once (the command line says so: P134)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(unknown)} (choose from {', '.join(FORMATS)})")

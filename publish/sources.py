@@ -36,6 +36,21 @@ _Loader.yaml_implicit_resolvers = {
 _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
+def _int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """A YAML integer; one too long for Python's int (over 4,300 digits) is a YAML error at its own line."""
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:
+        digits = sum(c.isdigit() for c in node.value)
+        what = f"a number of {digits:,} digits is longer than a number may be" if digits > 1000 else \
+            f"{node.value[:40]!r} is not a number"
+        raise yaml.constructor.ConstructorError(None, None, f"{what}: put it in quotes to have it as text",
+                                                node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _int)
+
+
 @dataclass(frozen=True)
 class Meta:
     """Front matter, validated; list-valued keys are tuples."""
@@ -95,16 +110,19 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Path], list[Path]]:
     missing: list[Path] = []
     escaped: list[Path] = []
     for path in paths:
-        if path.is_file():
-            found.append(path)
-        elif (path / "index.md").is_file():
-            found.append(path / "index.md")
-            for file in sorted(path.glob("index.*.md")):  # its translations
-                (found if file.resolve().is_relative_to(path.resolve()) else escaped).append(file)
-        elif path.is_dir():
-            for file in sorted(path.glob("*.md")) + sorted(path.glob("*/index.md")) + sorted(path.glob("*/index.*.md")):
-                (found if file.resolve().is_relative_to(path.resolve()) else escaped).append(file)
-        else:
+        try:
+            if path.is_file():
+                found.append(path)
+            elif (path / "index.md").is_file():
+                found.append(path / "index.md")
+                for file in sorted(path.glob("index.*.md")):  # its translations
+                    (found if file.resolve().is_relative_to(path.resolve()) else escaped).append(file)
+            elif path.is_dir():
+                for file in sorted(path.glob("*.md")) + sorted(path.glob("*/index.md")) + sorted(path.glob("*/index.*.md")):
+                    (found if file.resolve().is_relative_to(path.resolve()) else escaped).append(file)
+            else:
+                missing.append(path)
+        except OSError:  # a name longer than the file system allows: it cannot be there
             missing.append(path)
     unique = sorted(dict.fromkeys(p.resolve() for p in found), key=str)
     return unique, missing, escaped
@@ -165,6 +183,8 @@ def load(path: Path, display: str | None = None) -> Source:
         text = read_text(path, display)
     except FileNotFoundError:
         raise fail(display, "P106", "no such source file") from None
+    except OSError as exc:  # no permission, a name too long for the file system
+        raise fail(display, "P106", f"cannot read the source: {exc.strerror or exc}") from None
     slug = slug_of(path)
     problem = name_problem(slug, path)
     if problem:
@@ -222,8 +242,10 @@ def _parse_yaml(header: str, display: str) -> tuple[dict, dict[str, int]]:
         line, col = (mark.line + 2, mark.column + 1) if mark else (2, 1)
         problem = getattr(exc, "problem", None) or str(exc)
         raise fail(display, "P101", f"invalid YAML: {problem}{_yaml_hint(header, mark, problem)}", line, col) from None
-    except (ValueError, RecursionError) as exc:  # a 5,000-digit number; [[[[…]]]] thousands deep
-        raise fail(display, "P101", f"invalid YAML: {type(exc).__name__}: {str(exc)[:200]}", 2, 1) from None
+    except (ValueError, RecursionError) as exc:  # [[[[…]]]] thousands deep: the line where the brackets pile up
+        rows = header.splitlines() or [""]
+        line = max(range(len(rows)), key=lambda n: rows[n].count("[") + rows[n].count("{")) + 2
+        raise fail(display, "P101", f"invalid YAML: {type(exc).__name__}: {str(exc)[:200]}", line, 1) from None
     if data is None:
         data, node = {}, None
     if not isinstance(data, dict):
@@ -287,8 +309,12 @@ def _coerce(key: str, value: object, folder: Path) -> object:
         return tuple(i.strip() for i in items)
     if key == "date":
         text = str(value) if isinstance(value, (str, int)) else repr(type(value).__name__)
-        if isinstance(value, bool) or not DATE.match(text) or not _real_day(text):
-            raise ValueError(f"{text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        if isinstance(value, bool) or not DATE.match(text):
+            raise ValueError(f"{text if len(text) <= 40 else text[:37] + '...'!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        if text.startswith("0000"):  # no such year in the calendars PDF, EPUB and Python date: 1 BC is followed by AD 1
+            raise ValueError(f"{text!r}: there is no year 0000; years run from 0001 to 9999")
+        if not _real_day(text):
+            raise ValueError(f"{text!r} is not a day of the calendar")
         return text
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)  # title: 1984
@@ -339,11 +365,16 @@ def check_local_file(reference: str, folder: Path) -> Path:
     """Resolve a relative file reference inside `folder`; refuse anything outside it or missing."""
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", reference) or reference.startswith(("/", "\\")):
         raise ValueError(f"{reference!r} must be a path relative to the source file")
-    target = (folder / unquote(reference)).resolve()  # a Markdown link may write a space as %20
-    if not target.is_relative_to(folder.resolve()):
-        raise ValueError(f"{reference!r} points outside the source's folder")
-    if target.exists() and not target.is_file():
-        raise ValueError(f"{reference!r} is not a regular file")
-    if not target.is_file():
-        raise ValueError(f"file {reference!r} not found")
+    if "\0" in unquote(reference):
+        raise ValueError(f"{reference!r} holds a NUL character, which no file name can")
+    try:
+        target = (folder / unquote(reference)).resolve()  # a Markdown link may write a space as %20
+        if not target.is_relative_to(folder.resolve()):
+            raise ValueError(f"{reference!r} points outside the source's folder")
+        if target.exists() and not target.is_file():
+            raise ValueError(f"{reference!r} is not a regular file")
+        if not target.is_file():
+            raise ValueError(f"file {reference!r} not found")
+    except OSError as exc:  # a name longer than the file system allows (ENAMETOOLONG), a loop of links
+        raise ValueError(f"{reference!r} cannot be looked up: {exc.strerror or exc}") from None
     return target

@@ -25,10 +25,9 @@ def validate_outputs(out: Path, shown_as: str | None = None, config: Config | No
     if not manifest.is_file():
         return []
     try:
-        artifacts = json.loads(manifest.read_text(encoding="utf-8"))["artifacts"]
-    except (ValueError, KeyError, TypeError) as exc:
-        return [Diagnostic(str(manifest), 1, 1, "P320", f"unreadable manifest: {exc}")]
-    found: list[Diagnostic] = []
+        artifacts, found = _entries(manifest)
+    except (OSError, ValueError) as exc:
+        return [Diagnostic(str(manifest), 1, 1, "P320", f"unreadable manifest: {exc}; build again to rewrite it")]
     fonts = project_font_names(config) if config else None
     for artifact in artifacts:
         path = out / Path(artifact["path"]).name
@@ -52,10 +51,32 @@ def validate_outputs(out: Path, shown_as: str | None = None, config: Config | No
 def listed_formats(out: Path) -> dict[str, int]:
     """How many files of each format out/manifest.json lists (none when it is missing or unreadable)."""
     try:
-        artifacts = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["artifacts"]
-        return dict(Counter(str(a["format"]) for a in artifacts))
-    except (OSError, ValueError, KeyError, TypeError):
+        return dict(Counter(a["format"] for a in _entries(out / "manifest.json")[0]))
+    except (OSError, ValueError):
         return {}
+
+
+def _entries(manifest: Path) -> tuple[list[dict], list[Diagnostic]]:
+    """The manifest's artifacts that name a file and a format, and a P320 for each that does not."""
+    # ValueError when it is not JSON holding a list of artifacts: written by hand, cut short, or nested past what the
+    # parser recurses into.
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    artifacts = data.get("artifacts") if isinstance(data, dict) else None
+    if not isinstance(artifacts, list):
+        raise ValueError('no list of "artifacts"')
+    good, bad = [], []
+    for number, entry in enumerate(artifacts, start=1):
+        name = entry.get("path") if isinstance(entry, dict) else None
+        if not (isinstance(name, str) and name and "\0" not in name and name not in (".", "..") and Path(name).name == name
+                and isinstance(entry.get("format"), str) and isinstance(entry.get("sha256", ""), str)):
+            bad.append(Diagnostic(str(manifest), 1, 1, "P320", f"artifact {number} is not a file name with its format "
+                                  f"and sha256 ({str(entry)[:80]}); build again to rewrite manifest.json"))
+        else:
+            good.append(entry)
+    return good, bad
 
 
 def epubcheck(path: Path) -> list[Diagnostic]:

@@ -8,7 +8,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .dist import Manifest
+from .dist import Manifest, check_writable
 from .errors import PublishError
 from .pipeline import build
 
@@ -106,7 +106,7 @@ def watch(paths: Iterable[str] | None, *, out: str | Path = "dist", formats: Ite
     root = Path(root).resolve()
     out_dir = (root / out).resolve()
     preview = preview or Preview()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_writable(out_dir, str(out))  # P160 for an --out that is a file, or read-only
     server = serve(out_dir, preview, port)
     rebuild = partial(_rebuild, list(paths) if paths else None, out=out, formats=tuple(formats), root=root)
     report(rebuild())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
+import re
 import struct
 import zlib
 from html.parser import HTMLParser
@@ -421,3 +424,208 @@ def test_fetch_refuses_devices_and_names_them(allowed):
     for url in ("file:///dev/zero", "file:///dev/stdin", "file:///proc/self/environ"):
         with pytest.raises(FetchRefused, match="device or process file"):
             local_path(url, (allowed,))
+
+
+# --- nothing reaches P900: values out of what a format, a setting or an option can hold -------------------------
+
+DIAGNOSTIC = re.compile(r"^(?P<path>[^\n]+?):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|warning|note) "
+                        r"(?P<code>[PR]\d{3}): (?P<message>.+)$", re.M)
+
+
+def run(argv: list[str], capsys) -> tuple[int, list[re.Match], str]:
+    """main(argv) in-process: its exit status, the diagnostics it printed, and all of stderr."""
+    from publish.cli import main
+
+    status = main(argv)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "P900" not in err, err
+    return status, list(DIAGNOSTIC.finditer(err)), err
+
+
+@pytest.fixture
+def here(project, monkeypatch):
+    """The project as the current folder, with one good source and no SOURCE_DATE_EPOCH."""
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    write(project, "\nText.\n", name="good.md")
+    return project
+
+
+@pytest.mark.parametrize("date, says", [("0000", "there is no year 0000"), ("2022-02-30", "is not a day of the calendar")])
+def test_a_date_no_calendar_has_is_p104_at_its_line(project, date, says):
+    [d] = refused(write(project, "\nText.\n", head=f'---\ntitle: T\nauthor: A\ndate: "{date}"\n---\n'))
+    assert (d.code, d.line, d.col) == ("P104", 4, 1) and says in d.message, str(d)
+
+
+@pytest.fixture(scope="module")
+def far_dates(tmp_path_factory):
+    """Sources dated 0999 and 2150 (no SOURCE_DATE_EPOCH: they date the EPUB's files), and one whose source_url no
+    QR code holds, built as PDF and EPUB once; and a source built as EPUB with a SOURCE_DATE_EPOCH in 2286."""
+    root = tmp_path_factory.mktemp("far-dates")
+    long_url = "https://example.org/" + "x" * 3000
+    heads = {"old": 'date: "0999-03"\n', "future": "date: 2150-06-01\nsource_url: https://example.org/\n", "long-url": f"date: 2022-01-10\nsource_url: {long_url}\n"}
+    for slug, lines in heads.items():
+        write(root, "\nText.\n", name=f"{slug}.md", head=f"---\ntitle: T\nauthor: A\n{lines}---\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SOURCE_DATE_EPOCH", raising=False)
+        dated = build(["source"], out=root / "dist", formats=["pdf", "epub"], root=root)
+        late = root / "late"
+        write(late, "\nText.\n", name="late.md", head="---\ntitle: T\nauthor: A\n---\n")
+        patch.setenv("SOURCE_DATE_EPOCH", "9999999999")  # 2286-11-20T17:46:39Z
+        epoch = build(["source"], out=late / "dist", formats=["epub"], root=late)
+    return root, dated, late, epoch
+
+
+def epub_dates(path: Path) -> tuple[str, set[tuple]]:
+    """The package's dcterms:modified, and the timestamps of the zip's entries."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        opf = z.read("EPUB/content.opf").decode()
+        stamps = {info.date_time for info in z.infolist()}
+    return re.search(r'property="dcterms:modified">([^<]*)<', opf).group(1), stamps
+
+
+def pdf_dates(path: Path) -> tuple[str, str]:
+    from pypdf import PdfReader
+
+    info = PdfReader(path).metadata
+    return info["/CreationDate"], info["/ModDate"]
+
+
+def test_a_date_before_the_year_1000_is_written_with_four_digits(far_dates):
+    """strftime wrote the year 999 as "999": EPUBCheck refused the package (RSC-005) and the PDF lost its ModDate."""
+    root, manifest, _, _ = far_dates
+    assert "source/old.md" not in manifest.failed, [str(d) for d in manifest.diagnostics]
+    modified, stamps = epub_dates(root / "dist" / "old.epub")
+    assert modified == "0999-03-01T00:00:00Z" and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", modified)
+    assert stamps == {(1980, 1, 1, 0, 0, 0)}  # the first a zip can hold
+    assert pdf_dates(root / "dist" / "old.pdf") == ("D:099903", "D:09990301000000Z")
+
+
+def test_a_date_after_2107_dates_the_epubs_files_at_the_last_time_a_zip_holds(far_dates):
+    root, manifest, _, _ = far_dates
+    assert "source/future.md" not in manifest.failed, [str(d) for d in manifest.diagnostics]
+    assert epub_dates(root / "dist" / "future.epub") == ("2150-06-01T00:00:00Z", {(2107, 12, 31, 23, 59, 58)})
+    assert pdf_dates(root / "dist" / "future.pdf")[1] == "D:21500601000000Z"
+
+
+def test_a_source_date_epoch_after_2107_builds_an_epub(far_dates):
+    _, _, late, manifest = far_dates
+    assert manifest.ok, [str(d) for d in manifest.diagnostics]
+    assert epub_dates(late / "dist" / "late.epub") == ("2286-11-20T17:46:39Z", {(2107, 12, 31, 23, 59, 58)})
+
+
+def test_a_source_url_no_qr_code_holds_leaves_it_out_with_p126_at_its_line(far_dates):
+    import subprocess
+
+    root, manifest, _, _ = far_dates
+    [d] = [d for d in manifest.diagnostics if d.path == "source/long-url.md"]
+    assert (d.code, d.line, d.severity) == ("P126", 5, "warning") and "3,020 bytes" in d.message, str(d)
+    text = subprocess.run(["pdftotext", str(root / "dist" / "long-url.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    reference = subprocess.run(["pdftotext", str(root / "dist" / "future.pdf"), "-"], capture_output=True, text=True,
+                               check=True).stdout
+    label = "READITONLINE"  # under the QR code, in spaced capitals
+    assert label in re.sub(r"\s", "", reference) and label not in re.sub(r"\s", "", text.upper())
+
+
+@pytest.mark.parametrize("settings, line, code, says", [
+    ("tool = 5\n", 1, "P131", "tool is not a table"),
+    ("[tool]\npublish = 5\n", 2, "P131", "tool.publish is not a table"),
+    ("[tool.publish]\nstyles = 5\n", 2, "P133", "styles: 5 is not the name of a folder"),
+    ("[tool.publish]\nraw_html = \"trusted\"\nrender_timeout = inf\n", 3, "P133", "render_timeout: inf is not a number of seconds"),
+    ("[tool.publish]\nrender_timeout = nan\n", 2, "P133", "render_timeout: nan is not"),
+    ("[tool.publish]\nrender_timeout = 1e300\n", 2, "P133", "at most 86,400"),
+    ("[tool.publish]\nrender_memory = inf\n", 2, "P133", "render_memory: inf is not a number of MB"),
+    ("[tool.publish]\nsignature = 100000000000\n", 2, "P133", "more pages than one fold holds"),
+    ("[tool.publish]\nfonts = \"../..\"\n", 2, "P133", "is outside the project"),
+    ("[tool.publish]\ntemplates = \"nowhere\"\n", 2, "P133", "there is no folder 'nowhere'"),
+    ("[tool.publish]\ntheme = [\"photocopy\"]\n", 2, "P133", "is not the name of a theme"),
+    ("[tool]\npublish.render_memory = -1\n", 2, "P133", "render_memory: -1"),
+    ("[tool.publish]\nraw_html = \"sanitise\"\nrender_memory = " + "9" * 5000 + "\n", 3, "P131", "longer than 4,300 digits"),
+    ("[tool.publish]\nrender_memory = " + "[" * 5000 + "]" * 5000 + "\n", 2, "P131", "nested too deeply"),
+])
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_a_setting_of_the_wrong_type_or_out_of_range_is_an_error_at_its_line(here, capsys, settings, line, code, says, command):
+    (here / "pyproject.toml").write_text(settings, encoding="utf-8")
+    status, [d], err = run([command, "--format", "html"] if command == "build" else [command], capsys)
+    assert status == 1 and not (here / "dist").exists()
+    assert (Path(d["path"]).name, int(d["line"]), d["code"]) == ("pyproject.toml", line, code) and says in d["message"], err
+
+
+@pytest.mark.parametrize("manifest, says", [
+    ('{"artifacts":[{}]}', "artifact 1 is not a file name with its format"),
+    ('{"artifacts":[{"path":"good.html","format":"html"}, 5]}', "artifact 2 is not"),
+    ('{"artifacts":[{"path":"..","format":"pdf"}]}', "artifact 1 is not"),
+    ('{"artifacts":{}}', 'no list of "artifacts"'),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+])
+def test_a_malformed_manifest_is_p320_under_check(here, capsys, manifest, says):
+    (here / "dist").mkdir()
+    (here / "dist" / "manifest.json").write_text(manifest, encoding="utf-8")
+    status, found, err = run(["check"], capsys)
+    assert status == 1 and any(m["code"] == "P320" and says in m["message"] and m["path"].endswith("manifest.json")
+                               for m in found), err
+
+
+def test_a_manifest_naming_a_source_no_file_system_holds_is_not_a_crash(here, capsys):
+    assert run(["build", "--format", "html"], capsys)[0] == 0
+    for source in ("\u0000", "x" * 300):
+        sha256 = hashlib.sha256((here / "dist" / "good.html").read_bytes()).hexdigest()
+        entry = {"path": "good.html", "format": "html", "source": source, "sha256": sha256}
+        (here / "dist" / "manifest.json").write_text(json.dumps({"artifacts": [entry]}), encoding="utf-8")
+        status, found, err = run(["check"], capsys)
+        assert status == 0 and [m["code"] for m in found if m["path"] == "dist/good.html"] == ["P165"], err
+
+
+@pytest.mark.parametrize("argv, option, says", [
+    (["watch", "--port", "70000"], "--port", "70000 is not a port"),
+    (["watch", "--port", "-1"], "--port", "-1 is not a port"),
+    (["build", "--format", "html,html"], "--format", "html is given twice"),
+    (["build", "--jobs", "0"], "--jobs", "give 1 or more"),
+    (["build", "--jobs", "many"], "--jobs", "'many' is not a whole number"),
+    (["build", "--out", "dist\0"], "--out", "holds a NUL character"),
+    (["check", "--out", "x" * 300], "--out", "longer than a file name may be"),
+    (["build", "x" * 300], "publish build", "longer than a file name may be"),
+    (["frobnicate"], "publish", "invalid choice: 'frobnicate'"),
+])
+def test_a_bad_option_is_p134_naming_it_and_exits_2(here, capsys, argv, option, says):
+    status, [d], err = run(argv, capsys)
+    assert status == 2 and err.startswith("usage: publish")
+    assert (d["path"], d["line"], d["col"], d["code"]) == (option, "1", "1", "P134") and says in d["message"], err
+    assert not (here / "dist").exists()
+
+
+def test_a_folder_named_like_a_source_is_refused_and_the_others_build(here, capsys):
+    (here / "source" / "x.md").mkdir()
+    status, [d], err = run(["build", "--format", "html"], capsys)
+    assert status == 1 and (d["path"], d["code"]) == ("source/x.md", "P150") and "not a regular file" in d["message"], err
+    assert sorted(p.name for p in (here / "dist").iterdir()) == ["good.html", "manifest.json"]
+
+
+def test_an_image_name_longer_than_the_file_system_allows_is_an_error_at_its_line(project):
+    name = "x" * 300 + ".png"
+    [d] = refused(write(project, "\nText.\n", head=f"---\ntitle: T\nauthor: A\nimage: {name}\n---\n"))
+    assert (d.code, d.line) == ("P104", 4) and "File name too long" in d.message, str(d)
+    [d] = refused(write(project, f"\nText.\n\n![a]({name})\n"))
+    assert (d.code, d.line) == ("P105", 8) and "File name too long" in d.message, str(d)
+    [d] = refused(write(project, "\n![a](%00.png)\n"))
+    assert (d.code, d.line) == ("P105", 6) and "NUL" in d.message, str(d)
+
+
+def test_a_link_to_a_name_longer_than_the_file_system_allows_is_only_a_link(project):
+    """Whether it is another pamphlet of the project is looked up on disk, where no such name can be."""
+    from publish.links import Project
+
+    path = write(project, f"\n[a]({'x' * 300}.md) and [b]({'x' * 300}/).\n",
+                 head="---\ntitle: T\nauthor: A\nsource_url: https://example.org/a/\n---\n")
+    document = to_document(load(path, "source/hostile.md"), "sanitise", Project(project, ""))
+    hrefs = [a["href"] for a in Tags(document.body).named("a")]
+    assert hrefs == [f"https://example.org/a/{'x' * 300}.md", f"https://example.org/a/{'x' * 300}/"]
+    assert [d for d in document.warnings if d.code != "P110"] == []
+
+
+def test_a_format_named_twice_through_the_library_is_built_once(here):
+    manifest = build(["source/good.md"], out=here / "dist", formats=["html", "html"], root=here)
+    assert manifest.ok and [a.path for a in manifest.artifacts] == ["good.html"], [str(d) for d in manifest.diagnostics]

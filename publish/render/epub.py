@@ -30,6 +30,11 @@ from .cover import cover_from_first_page
 from .printed import PrintEdition
 
 XHTML = "application/xhtml+xml"
+# A zip dates its files from 1980 to 2107 (MS-DOS dates: seven bits of years from 1980, seconds in twos): an earlier
+# or later SOURCE_DATE_EPOCH or front-matter date dates them at that end, as Python's zipfile does when it is told
+# not to be strict (strict_timestamps=False). The package's dcterms:modified keeps the date itself.
+ZIP_FIRST = datetime(1980, 1, 1, tzinfo=timezone.utc)
+ZIP_LAST = datetime(2107, 12, 31, 23, 59, 58, tzinfo=timezone.utc)
 
 
 def identifier(document: Document) -> str:
@@ -228,7 +233,7 @@ def _write(book, when: datetime) -> bytes:
 
 def _reproducible_zip(data: bytes, when: datetime) -> bytes:
     """Same entries, fixed timestamps and order: mimetype first and stored, the rest deflated."""
-    stamp = max(when, datetime(1980, 1, 1, tzinfo=timezone.utc)).timetuple()[:6]
+    stamp = min(max(when, ZIP_FIRST), ZIP_LAST).timetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         names = src.namelist()

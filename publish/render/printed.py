@@ -4,6 +4,7 @@ laid out by WeasyPrint once per source and shared by the formats that print it."
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
 
 from .. import notes
 from ..config import Config
@@ -53,16 +54,32 @@ def sections_open_pages(choice: str, sections: int, words: int) -> bool:
     return sections >= CONTENTS_FROM and words >= PAGE_PER_SECTION_FROM * sections
 
 
+@lru_cache(maxsize=16)
 def _qr_code(url: str):
-    """An inline SVG QR code for `url` (medium error correction), drawn in the text colour."""
+    """An inline SVG QR code for `url` (medium error correction), drawn in the text colour; "" for an address longer
+    than the largest QR code holds (2,331 bytes), which PrintEdition warns about (P126)."""
     from markupsafe import Markup
 
     if not url:
         return ""
     import segno
 
-    svg = segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True)
+    try:
+        svg = segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True)
+    except segno.DataOverflowError:
+        return ""
     return Markup(svg.replace('stroke="#000"', 'stroke="currentColor"'))
+
+
+def _without_qr_code(document: Document) -> list[Diagnostic]:
+    """P126, at source_url's line, when the back cover has no QR code because the address does not fit in one."""
+    url = document.meta.source_url
+    if not url or _qr_code(url):
+        return []
+    line, col = document.source.key_lines.get("source_url", (1, 1))
+    return [Diagnostic(document.source.display, line, col, "P126", f"source_url is {len(url.encode()):,} bytes long, "
+                       "more than a QR code holds (2,331): the back cover is printed without one; a shorter address "
+                       "(without tracking parameters, or a short link) gets its QR code", "warning")]
 
 
 class PrintEdition:
@@ -82,6 +99,7 @@ class PrintEdition:
             with captured_logs(self.document) as found:
                 self._laid_out = layout_print(self.config, self.document, f"@page {{ bleed: {BLEED}mm }}")
             lang = self.document.meta.lang
+            found.extend(_without_qr_code(self.document))
             if not hyphenates(lang):  # said once per source, as a note: --strict does not fail on it
                 found.append(Diagnostic(self.document.source.display, 1, 1, "P170", f"no hyphenation dictionary for "
                                         f"{lang!r}: the text is set ragged-right, without hyphens", "note"))
