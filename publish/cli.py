@@ -85,6 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     proof.add_argument("--out", default="dist", help="where the built PDFs are, and the sheets go (default: dist/)")
     proof.set_defaults(run=_proof)
 
+    merge = commands.add_parser("merge", help="join the --out folders of a sharded build into one folder with one manifest")
+    merge.add_argument("folders", nargs="+", metavar="DIR", help="an --out folder of `publish build --shard K/N`")
+    merge.add_argument("--out", required=True, help="the folder to join them in (created if missing)")
+    merge.set_defaults(run=_merge)
+
     new = commands.add_parser("new", help="scaffold source/<slug>.md")
     new.add_argument("title")
     new.add_argument("--lang", default="en", help="the pamphlet's language, a BCP 47 tag (default: en)")
@@ -181,6 +186,19 @@ def _proof(args: argparse.Namespace) -> int:
     for path in result.written:
         print(f"wrote {Path(args.out) / path.name} ({path.stat().st_size:,} bytes)", file=sys.stderr)
     return 0 if result.ok else 1
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from .errors import PublishError
+    from .merge import merge
+
+    try:
+        manifest = merge(args.folders, out=args.out)
+    except PublishError as exc:
+        _report(exc.diagnostics)
+        return 1
+    print(f"merged {len(args.folders)} folders into {args.out}: {len(manifest.artifacts)} files", file=sys.stderr)
+    return 0
 
 
 def _new(args: argparse.Namespace) -> int:
