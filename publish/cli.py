@@ -197,7 +197,8 @@ def _merge(args: argparse.Namespace) -> int:
     except PublishError as exc:
         _report(exc.diagnostics)
         return 1
-    print(f"merged {len(args.folders)} folders into {args.out}: {len(manifest.artifacts)} files", file=sys.stderr)
+    count = len(manifest.artifacts)
+    print(f"merged {len(args.folders)} folders into {args.out}: {count} file{'s' * (count != 1)}", file=sys.stderr)
     return 0
 
 
