@@ -58,7 +58,10 @@ def merge(folders: Iterable[str | Path], out: str | Path) -> Manifest:
                 out_dir.rmdir()
         raise
     manifest = Manifest(_ordered(item.artifact for item in chosen.values()), written=tuple(chosen))
-    write_atomic(out_dir / "manifest.json", manifest.to_json().encode("utf-8"))
+    try:
+        write_atomic(out_dir / "manifest.json", manifest.to_json().encode("utf-8"))
+    except OSError as exc:
+        raise PublishError([Diagnostic(f"{shown_out}/manifest.json", 1, 1, "P160", f"cannot write: {exc.strerror or exc}")]) from None
     return manifest
 
 

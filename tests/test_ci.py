@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -161,8 +162,6 @@ def test_the_action_builds_a_repository_holding_only_source(action, publisher):
     manifest = json.loads((publisher / outputs["manifest"]).read_text(encoding="utf-8"))
     assert [a["path"] for a in manifest["artifacts"]] == [f"{SEED}.pdf", f"{SEED}.epub", f"{SEED}.html"]
     assert sorted(p.name for p in (publisher / "site").iterdir()) == sorted([f"{SEED}.pdf", f"{SEED}.epub", f"{SEED}.html", "manifest.json"])
-    import zipfile
-
     # No SOURCE_DATE_EPOCH was given: the editions are dated by the commit, so every job of one commit agrees.
     opf = next(n for n in zipfile.ZipFile(publisher / "site" / f"{SEED}.epub").namelist() if n.endswith(".opf"))
     package = zipfile.ZipFile(publisher / "site" / f"{SEED}.epub").read(opf).decode("utf-8")
