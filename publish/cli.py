@@ -79,7 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--shard", type=_shard, help="K/N: build only the K-th of N shares of the sources")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument("--force", action="store_true", help="render every source, even those unchanged since the last build")
-    build.add_argument("--json", action="store_true", help="print the manifest as JSON on stdout")
+    build.add_argument("--json", action="store_true", help="print the manifest, with every problem found, as JSON on stdout")
+    build.add_argument("--quiet", action="store_true", help="print errors only: no list of the files written, no warnings or notes")
     build.set_defaults(run=_build)
 
     check = commands.add_parser("check", help="lint sources; validate the outputs built in --out (preflight, EPUBCheck)")
@@ -100,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="source file, source folder or folder of sources (default: source/)")
     proof.add_argument("--out", default="dist", type=_path, help="where the built PDFs are, and the sheets go (default: dist/)")
     proof.set_defaults(run=_proof)
+
+    merge = commands.add_parser("merge", help="join the --out folders of a sharded build into one folder with one manifest")
+    merge.add_argument("folders", nargs="+", metavar="DIR", help="an --out folder of `publish build --shard K/N`")
+    merge.add_argument("--out", required=True, help="the folder to join them in (created if missing)")
+    merge.set_defaults(run=_merge)
 
     new = commands.add_parser("new", help="scaffold source/<slug>.md")
     new.add_argument("title", type=_title)
@@ -179,23 +185,55 @@ def _shard(value: str) -> tuple[int, int]:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from .dist import Manifest
     from .errors import PublishError
     from .pipeline import build
 
     try:
-        manifest = build(args.paths or None, out=args.out, formats=args.formats, jobs=max(1, args.jobs),
-                         shard=args.shard, strict=args.strict, force=args.force)
+        with _progress_bar(sys.stderr.isatty() and not args.quiet) as progress:
+            manifest = build(args.paths or None, out=args.out, formats=args.formats, jobs=max(1, args.jobs),
+                             shard=args.shard, strict=args.strict, force=args.force, progress=progress)
     except PublishError as exc:
-        _report(exc.diagnostics)
-        return 1
-    _report(manifest.diagnostics)
-    if args.json:
-        sys.stdout.write(manifest.to_json())
-    else:
+        manifest = Manifest((), exc.diagnostics, tuple(d.path for d in exc.diagnostics) or (args.out,))
+    _report(manifest.diagnostics, quiet=args.quiet)
+    if args.json:  # one JSON document on stdout, whatever happened
+        sys.stdout.write(_json_report(manifest))
+    elif not args.quiet:
         for artifact in manifest.built:
             pages = f", {artifact.pages} pages" if artifact.pages else ""
             print(f"wrote {Path(args.out) / artifact.path} ({artifact.bytes:,} bytes{pages})", file=sys.stderr)
     return 0 if manifest.ok else 1
+
+
+def _json_report(manifest) -> str:
+    """The manifest as manifest.json has it, with every problem the build found and the sources that failed."""
+    import json
+    from dataclasses import asdict
+
+    report = manifest.as_dict() | {"diagnostics": [asdict(d) for d in manifest.diagnostics], "failed": list(manifest.failed)}
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+@contextmanager
+def _progress_bar(shown: bool):
+    """A progress bar of the sources built, on a terminal only (rich, imported then); yields build()'s `progress`."""
+    if not shown:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    # No refresh thread (auto_refresh=False): the build forks its children while the bar is up, and a child forked
+    # while another thread holds stderr's lock could hang on it. The bar is drawn as each source is done instead.
+    columns = (TextColumn("building"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"))
+    with Progress(*columns, console=Console(stderr=True), auto_refresh=False, transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(source: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=source)
+            bar.refresh()
+
+        yield progress
 
 
 def _watch(args: argparse.Namespace) -> int:
@@ -258,6 +296,20 @@ def _proof(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _merge(args: argparse.Namespace) -> int:
+    from .errors import PublishError
+    from .merge import merge
+
+    try:
+        manifest = merge(args.folders, out=args.out)
+    except PublishError as exc:
+        _report(exc.diagnostics)
+        return 1
+    count = len(manifest.artifacts)
+    print(f"merged {len(args.folders)} folders into {args.out}: {count} file{'s' * (count != 1)}", file=sys.stderr)
+    return 0
+
+
 def _new(args: argparse.Namespace) -> int:
     from .errors import PublishError
     from .scaffold import new_source
@@ -270,6 +322,7 @@ def _new(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(diagnostics) -> None:
+def _report(diagnostics, quiet: bool = False) -> None:
     for diagnostic in diagnostics:
-        print(diagnostic, file=sys.stderr)
+        if not quiet or diagnostic.severity == "error":
+            print(diagnostic, file=sys.stderr)

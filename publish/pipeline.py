@@ -6,7 +6,7 @@ import errno
 import importlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -60,9 +60,11 @@ def build(
     shard: tuple[int, int] | None = None,
     strict: bool = False,
     force: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Manifest:
     """Build every source under `paths` into `out`; failed sources are reported, the rest still built. A source
-    whose inputs have not changed since its last build is taken from the build cache (cache.py) unless `force`."""
+    whose inputs have not changed since its last build is taken from the build cache (cache.py) unless `force`.
+    `progress(source, done, total)` is called before the first source (done 0) and as each one is done."""
     config = load_config(root)
     formats = tuple(dict.fromkeys(formats or FORMATS))  # html twice is html once (the command line says so: P134)
     unknown = [f for f in formats if f not in FORMATS]
@@ -77,7 +79,10 @@ def build(
     out_dir = _within(config, out)
     check_writable(out_dir, str(out))  # before any rendering: a read-only --out fails at once
     cache = _cache(config, formats, force)
-    written = _run(config, files, formats, strict, jobs, cache, partial(_write, out_dir, str(out), cache))  # as each is done
+    deliver = partial(_write, out_dir, str(out), cache)
+    if progress:
+        deliver = _counted(deliver, progress, len(files))
+    written = _run(config, files, formats, strict, jobs, cache, deliver)  # as each is done
     fresh: list[Artifact] = [a for result, made in written for a in made]
     diagnostics: list[Diagnostic] = missing + clashes + [d for result, _ in written for d in result.diagnostics]
     failed = [d.path for d in missing] + sorted(_display(config, f) for f in clashing)
@@ -182,6 +187,20 @@ def _write(out_dir: Path, shown: str, cache: Cache | None, result: SourceResult)
         if cache and result.key:
             cache.put(result.key, result.inputs, result.lang, result.outputs, result.diagnostics)
     return SourceResult(result.source, result.lang, (), result.diagnostics, result.failed), made
+
+
+def _counted(deliver, progress: Callable[[str, int, int], None], total: int):
+    """`deliver`, telling `progress` of each source done (in the parent, as results come in)."""
+    done = [0]
+    progress("", 0, total)
+
+    def counted(result: SourceResult):
+        delivered = deliver(result)
+        done[0] += 1
+        progress(result.source, done[0], total)
+        return delivered
+
+    return counted
 
 
 def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bool, jobs: int, cache: Cache | None,

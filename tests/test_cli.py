@@ -199,6 +199,7 @@ def test_json_prints_the_manifest(project, capsys):
     out, err = capsys.readouterr()
     printed = json.loads(out)
     on_disk = json.loads((project / "dist" / "manifest.json").read_text(encoding="utf-8"))
+    assert printed.pop("diagnostics") == [] and printed.pop("failed") == []  # and the rest is manifest.json
     assert printed == on_disk
     assert sorted(a["path"] for a in printed["artifacts"]) == ["good.html", "other.html"]
     assert "Traceback" not in err
@@ -209,9 +210,57 @@ def test_json_with_a_failed_source_is_still_valid_json(project, capsys):
     add(project, "bad.md", BAD)
     assert main(["build", "--format", "html", "--json"]) == 1
     out, err = capsys.readouterr()
-    assert [a["path"] for a in json.loads(out)["artifacts"]] == ["good.html"]
+    printed = json.loads(out)
+    assert [a["path"] for a in printed["artifacts"]] == ["good.html"]
     assert "source/bad.md:4:1: error P102" in err
-    assert "P102" not in out
+    [problem] = printed["diagnostics"]
+    assert (problem["path"], problem["line"], problem["col"], problem["code"], problem["severity"]) == ("source/bad.md", 4, 1, "P102", "error")
+    assert problem["message"].startswith("unknown key 'colour' (allowed: title, author,")
+    assert printed["failed"] == ["source/bad.md"]
+
+
+def test_json_says_why_when_nothing_could_be_built(project, capsys):
+    add(project, "good.md", GOOD)
+    (project / "pyproject.toml").write_text("[tool.publish]\ncolour = 'red'\n", encoding="utf-8")
+    assert main(["build", "--format", "html", "--json"]) == 1
+    out, err = capsys.readouterr()
+    printed = json.loads(out)
+    assert printed["artifacts"] == [] and [d["code"] for d in printed["diagnostics"]] == ["P131"]
+    assert "error P131" in err
+
+
+WARNED = GOOD.replace("More text.", "More text.\n\n[^unused]: A note nobody calls.")
+
+
+def test_quiet_prints_errors_only_and_json_keeps_the_rest(project, capsys):
+    add(project, "warned.md", WARNED)
+    add(project, "bad.md", BAD)
+    assert main(["build", "--format", "html"]) == 1
+    loud = capsys.readouterr().err
+    assert "warning P113" in loud and "wrote dist/warned.html" in loud
+    (project / "dist" / "warned.html").unlink()
+    assert main(["build", "--format", "html", "--quiet", "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert [line for line in err.splitlines()] == [line for line in loud.splitlines() if " error " in line]
+    assert err.count("error P102") == 1
+    assert sorted(d["code"] for d in json.loads(out)["diagnostics"]) == ["P102", "P113"]
+    assert (project / "dist" / "warned.html").is_file()
+
+
+def test_a_progress_bar_on_a_terminal_only(project, capsys, monkeypatch):
+    for name in ("alpha", "bravo"):
+        add(project, f"{name}.md", simple(name.title()))
+    assert main(["build", "--format", "html"]) == 0
+    assert "building" not in capsys.readouterr().err  # not a terminal: a log gets no bar
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
+    monkeypatch.setenv("COLUMNS", "120")
+    assert main(["build", "--format", "html", "--force"]) == 0
+    err = capsys.readouterr().err
+    drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", err)  # without the terminal's control sequences
+    assert re.search(r"building .*0/2", drawn) and re.search(r"building .*2/2 .*source/bravo\.md", drawn), drawn
+    assert "wrote dist/alpha.html" in drawn
+    assert main(["build", "--format", "html", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 def test_version(project, capsys):
