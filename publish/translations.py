@@ -38,27 +38,36 @@ def find_editions(files: Iterable[Path], base_url: str = "") -> dict[Path, tuple
     """For each source file of a text published in more than one language, every edition of that text (its own
     included): the original first, then the translations by language tag. A source whose name or front matter is
     wrong is no edition (its own build says why); a text with one edition is left out."""
-    from .render import FORMATS
-    from .sources import edition_of, name_problem, slug_of
+    from .sources import name_problem, slug_of
 
-    texts: dict[tuple[Path, str], dict[str, tuple[Path, Edition]]] = {}
+    named: dict[tuple[Path, str], dict[str, Path]] = {}
     for path in sorted(set(files), key=str):
-        slug = slug_of(path)
-        lang = _declared_lang(path) if name_problem(slug) is None else None
-        suffix = edition_of(slug)
-        if lang is None or (suffix and not (lang.lower() == suffix or lang.lower().startswith(suffix + "-"))):
-            continue
-        href = FORMATS["html"].filename(slug)
-        if base_url:
-            href = urljoin(base_url if base_url.endswith("/") else base_url + "/", href)
-        edition = Edition(lang, _endonym(lang), slug, href, not suffix)
-        texts.setdefault(collection_of(path), {}).setdefault(slug, (path, edition))  # a clash (P161): the first
+        if name_problem(slug_of(path)) is None:
+            named.setdefault(collection_of(path), {}).setdefault(slug_of(path), path)  # a clash (P161): the first
     found: dict[Path, tuple[Edition, ...]] = {}
-    for members in texts.values():
-        if len(members) > 1:
-            editions = tuple(sorted((e for _, e in members.values()), key=lambda e: (not e.original, e.slug)))
-            found.update((path, editions) for path, _ in members.values())
+    for members in named.values():
+        if len(members) < 2:  # no front matter read for a text in one language: most projects, every rebuild
+            continue
+        editions = {path: edition for path in members.values() if (edition := _edition(path, base_url))}
+        if len(editions) > 1:
+            ordered = tuple(sorted(editions.values(), key=lambda e: (not e.original, e.slug)))
+            found.update((path, ordered) for path in editions)
     return found
+
+
+def _edition(path: Path, base_url: str) -> Edition | None:
+    """The edition `path` is, or None when its front matter cannot be read or says another language than its name."""
+    from .render import FORMATS
+    from .sources import edition_of, slug_of
+
+    slug = slug_of(path)
+    lang, suffix = _declared_lang(path), edition_of(slug)
+    if lang is None or (suffix and not (lang.lower() == suffix or lang.lower().startswith(suffix + "-"))):
+        return None
+    href = FORMATS["html"].filename(slug)
+    if base_url:
+        href = urljoin(base_url if base_url.endswith("/") else base_url + "/", href)
+    return Edition(lang, _endonym(lang), slug, href, not suffix)
 
 
 def _declared_lang(path: Path) -> str | None:
