@@ -170,7 +170,9 @@ def _editions(config: Config, files: list[Path]) -> dict:
 
     folders = {config.root / "source", *(collection_of(f)[0] for f in files)}
     found, _, _ = discover(sorted(f for f in folders if f.is_dir()))
-    return find_editions([*found, *files], config.base_url)
+    found = sorted({*found, *files}, key=str)
+    clashing, _ = collisions(config, found, tuple(FORMATS))  # never built (P161): no edition to link
+    return find_editions([f for f in found if f not in clashing], config.base_url)
 
 
 def _within(config: Config, path: str | Path) -> Path:

@@ -222,6 +222,20 @@ def test_a_translation_added_later_is_linked_from_the_cached_original(tmp_path):
     assert not lxml.html.fromstring((tmp_path / "dist" / "a.html").read_bytes()).xpath("//link[@rel='alternate']")
 
 
+def test_a_translation_that_is_not_built_is_not_linked(tmp_path):
+    """Two Spanish editions that would write the same files (P161) and a Russian one whose name and lang disagree
+    (P114) fail; the original links none of them."""
+    (tmp_path / "source" / "a").mkdir(parents=True)
+    (tmp_path / "source" / "a.md").write_text("---\ntitle: A\nauthor: B\n---\n\nText.\n", encoding="utf-8")
+    for path in ("a.es.md", "a/index.es.md"):
+        (tmp_path / "source" / path).write_text("---\ntitle: A\nauthor: B\nlang: es\n---\n\nTexto.\n", encoding="utf-8")
+    (tmp_path / "source" / "a.ru.md").write_text("---\ntitle: A\nauthor: B\nlang: uk\n---\n\nТекст.\n", encoding="utf-8")
+    manifest = build(out=tmp_path / "dist", root=tmp_path, formats=["html"])
+    assert {d.code for d in manifest.diagnostics} == {"P161", "P114"} and [a.path for a in manifest.built] == ["a.html"]
+    tree = lxml.html.fromstring((tmp_path / "dist" / "a.html").read_bytes())
+    assert not tree.xpath("//link[@rel='alternate'] | //nav | //p[@class='editions']")
+
+
 def test_epubcheck_finds_nothing_in_any_edition(editions, published, epubcheck, tmp_path):
     out, _ = editions
     for n, epub in enumerate([*(out / f"{FILES[lang]}.epub" for lang in ENDONYMS), published / f"{SEED}.es.epub"]):
