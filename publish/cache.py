@@ -4,7 +4,7 @@ It lives outside the project so that no repository can bring entries of its own:
 
 An entry is found by a key made of everything that can change the files: the tool (its version and its own code),
 the libraries that render, the project's settings, styles, fonts and templates, the formats asked for,
-SOURCE_DATE_EPOCH, and the source's own bytes. It is used only if the files the source drew in (its images, its
+SOURCE_DATE_EPOCH, the source's own bytes and the language editions of its text (translations.py). It is used only if the files the source drew in (its images, its
 cover) still have the same contents and the pamphlets its links point to still exist or are still missing, and if
 every stored file still has the sha256 it was stored with. An entry is written in a folder aside and renamed into
 place, so an interrupted build leaves no half-written entry; the folder can be deleted at any time, and the folders
@@ -78,10 +78,11 @@ class Cache:
             digest.update(f"{path}\0{_file_digest(path)}\n".encode())
         self.common = digest.hexdigest()
 
-    def key(self, source: bytes, display: str) -> str:
+    def key(self, source: bytes, display: str, editions: str = "") -> str:
         """The entry's name: which source, under which settings (so that a source's older versions can be told
-        apart and dropped), and its text."""
-        text = hashlib.sha256(f"{self.common}\0{display}\0".encode() + source).hexdigest()
+        apart and dropped), and its text with the language editions of it that exist (each names and links the
+        others: a translation added, gone or in another language changes the files)."""
+        text = hashlib.sha256(f"{self.common}\0{display}\0{editions}\0".encode() + source).hexdigest()
         return f"{hashlib.sha256(display.encode()).hexdigest()[:16]}-{self.common[:16]}-{text[:32]}"
 
     def get(self, key: str) -> Hit | None:

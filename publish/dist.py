@@ -40,6 +40,12 @@ class Artifact:
             del entry["pages"]
         if not self.source_sha256:
             del entry["source_sha256"]
+        slug = _artifact_name(self.path)[1]
+        if slug:  # which text it is an edition of, read from its name (never from an entry read back)
+            text, _, edition = slug.partition(".")
+            entry["text"], entry["original"] = text, not edition
+            if edition:
+                entry["edition"] = edition
         return entry
 
 

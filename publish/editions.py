@@ -71,9 +71,20 @@ def render(config: Config, template: str, document: Document, **extra: object) -
         "date": human_date(meta.date, meta.lang),
         "version": __version__,
         "modified": w3c_datetime(modified(config, document)),
+        **_editions(document),
+        "link_editions": bool(config.base_url),  # the web edition links them always; the PDF and EPUB at base_url only
     }
     context.update(extra)
     return _environment(config.dirs("templates")).get_template(template).render(context)
+
+
+def _editions(document: Document) -> dict:
+    """The language editions of the text: all of them (the web edition's switch and alternate links), the others
+    (listed as "Also in:") and, for a translation, its original ("Translated from")."""
+    slug = document.source.slug
+    others = tuple(e for e in document.editions if e.slug != slug)
+    original = next((e for e in others if e.original), None)
+    return {"editions": document.editions, "other_editions": others, "original": original, "slug": slug}
 
 
 def modified(config: Config, document: Document) -> datetime:

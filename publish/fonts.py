@@ -137,7 +137,7 @@ def screen_characters(config: Config, document) -> str:
     from .editions import render, stylesheet
     from .labels import labels_for
 
-    page = render(config, "web.html.j2", document, body=Markup(document.body), css="")
+    page = render(config, "web.html.j2", document, body=Markup(document.body), css="", link_editions=True)
     css = stylesheet(config, *SCREEN_SHEETS)
     shown = characters(page, *astuple(labels_for(document.meta.lang)), "0123456789.")
     shown += generated_text(css, quotes="<q" in document.body)  # not through the tag stripper: "<" is a character here

@@ -23,6 +23,7 @@ from .links import LinkPolicy, Project
 from .outline import Heading, shape
 from .repair import FLOW_ONLY, note_part, repair
 from .sources import Meta, Source, check_image
+from .translations import Edition
 from .typography import TypographyTreeprocessor, smarty_config
 from .values import front_matter
 from .xhtml import serialize
@@ -86,6 +87,7 @@ class Document:
     warnings: tuple[Diagnostic, ...] = ()  # lint: what builds but readers will miss
     linked: tuple[Path, ...] = ()  # the project's pamphlet files its links were looked up in, found or not
     names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # author, translator: each name as plain text
+    editions: tuple[Edition, ...] = ()  # every language edition of its text, its own included; () if it has no other
 
     @property
     def meta(self) -> Meta:

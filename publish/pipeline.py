@@ -7,7 +7,7 @@ import importlib
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -76,13 +76,14 @@ def build(
         index, count = shard
         files = [f for n, f in enumerate(files) if n % count == index - 1]
     files = [f for f in files if f not in clashing]
+    editions = _editions(config, files)
     out_dir = _within(config, out)
     check_writable(out_dir, str(out))  # before any rendering: a read-only --out fails at once
     cache = _cache(config, formats, force)
     deliver = partial(_write, out_dir, str(out), cache)
     if progress:
         deliver = _counted(deliver, progress, len(files))
-    written = _run(config, files, formats, strict, jobs, cache, deliver)  # as each is done
+    written = _run(config, files, formats, strict, jobs, cache, deliver, editions)  # as each is done
     fresh: list[Artifact] = [a for result, made in written for a in made]
     diagnostics: list[Diagnostic] = missing + clashes + [d for result, _ in written for d in result.diagnostics]
     failed = [d.path for d in missing] + sorted(_display(config, f) for f in clashing)
@@ -165,6 +166,19 @@ def collisions(config: Config, files: list[Path], formats: tuple[str, ...]) -> t
     return {p for paths in groups for p in paths}, found
 
 
+def _editions(config: Config, files: list[Path]) -> dict:
+    """The language editions of each text (translations.find_editions), over every source of the project's folder of
+    sources and of the folders `files` are in, not only those being built: a build of one edition links the others."""
+    from .sources import discover
+    from .translations import collection_of, find_editions
+
+    folders = {config.root / "source", *(collection_of(f)[0] for f in files)}
+    found, _, _ = discover(sorted(f for f in folders if f.is_dir()))
+    found = sorted({*found, *files}, key=str)
+    clashing, _ = collisions(config, found, tuple(FORMATS))  # never built (P161): no edition to link
+    return find_editions([f for f in found if f not in clashing], config.base_url)
+
+
 def _within(config: Config, path: str | Path) -> Path:
     path = Path(path)
     return path if path.is_absolute() else config.root / path
@@ -204,7 +218,7 @@ def _counted(deliver, progress: Callable[[str, int, int], None], total: int):
 
 
 def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bool, jobs: int, cache: Cache | None,
-         deliver) -> list:
+         deliver, editions: dict | None = None) -> list:
     """Sources found unchanged in the cache first; then each other source in its own child process under the
     project's time and memory budget (budget.py). Each result is handed to `deliver` as soon as it is ready (so an
     interrupted build keeps the sources already done); the list comes back in the order of `files`."""
@@ -212,11 +226,11 @@ def _run(config: Config, files: list[Path], formats: tuple[str, ...], strict: bo
 
     results: dict[int, object] = {}
     for index, path in enumerate(files):
-        hit = _cached(config, cache, path, strict)
+        hit = _cached(config, cache, path, strict, (editions or {}).get(path, ()))
         if hit:
             results[index] = deliver(hit)
     todo = [(i, f) for i, f in enumerate(files) if i not in results]
-    render = partial(build_source, config, formats=formats, strict=strict, cache=cache)
+    render = partial(build_source, config, formats=formats, strict=strict, cache=cache, editions=editions)
     if todo and (not budget.available() or os.environ.get("PUBLISH_DEBUG")):
         with budget.scratch():
             results.update((i, deliver(render(f))) for i, f in todo)  # in-process: tracebacks surface, no budget
@@ -243,14 +257,14 @@ def _cache(config: Config, formats: tuple[str, ...], force: bool) -> Cache | Non
         return None
 
 
-def _cached(config: Config, cache: Cache | None, path: Path, strict: bool) -> SourceResult | None:
+def _cached(config: Config, cache: Cache | None, path: Path, strict: bool, editions: tuple = ()) -> SourceResult | None:
     """The source's last build, if nothing it depends on has changed since."""
     display = _display(config, path)
     if not (cache and path.is_file()):  # a FIFO would block here: the build refuses it (sources.read_text)
         return None
     try:
         data = path.read_bytes()
-        hit = cache.get(cache.key(data, display))
+        hit = cache.get(cache.key(data, display, repr(editions)))
     except OSError:  # unreadable: the build says why
         return None
     if not hit:
@@ -319,9 +333,10 @@ def _over_budget(config: Config, path: Path, exceeded) -> SourceResult:
 
 
 def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: bool = False,
-                 cache: Cache | None = None) -> SourceResult:
+                 cache: Cache | None = None, editions: dict | None = None) -> SourceResult:
     """Render one source in every format; any error fails the whole source, so no partial set is written. With a
-    cache, the result says where to keep it and what it read."""
+    cache, the result says where to keep it and what it read. `editions` (_editions) gives each source the language
+    editions of its text."""
     from .fetch import FetchRefused
     from .fonts import missing_glyphs
     from .markup import to_document
@@ -331,10 +346,11 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
     display = _display(config, path)
     lang = ""
     try:
-        document = to_document(load(path, display), config.raw_html, _project(config))
+        siblings = (editions or {}).get(path, ())
+        document = replace(to_document(load(path, display), config.raw_html, _project(config)), editions=siblings)
         lang = document.meta.lang
         data = path.read_bytes()  # read as just now: an unreadable file failed there
-        key, digest = cache.key(data, display) if cache else "", source_digest(data)
+        key, digest = cache.key(data, display, repr(siblings)) if cache else "", source_digest(data)
         edition = PrintEdition(config, document)
         outputs = tuple(FORMATS[fmt].render()(config, document, edition) for fmt in formats)
     except PublishError as exc:

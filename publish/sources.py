@@ -206,6 +206,11 @@ def _edition_agrees(name: str, meta: Meta, lines: dict, display: str) -> None:
                f"set lang: {lang}, or rename the file", *lines.get("lang", (1, 1)))
 
 
+def split_front_matter(text: str, display: str) -> dict:
+    """The front matter of a source's text as YAML gives it, unchecked; PublishError when it cannot be read."""
+    return _parse_yaml(_split(text, display)[0], display)[0]
+
+
 def read_text(path: Path, display: str) -> str:
     """The file as UTF-8 text with LF line ends (CRLF and CR become LF, so they build the same bytes)."""
     if path.exists() and not path.is_file():  # a FIFO would block the build; a folder or device is no text either

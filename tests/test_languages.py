@@ -77,7 +77,7 @@ def test_every_shipped_language_has_a_whole_record():
             text = getattr(record.labels, key)
             assert text.strip(), (tag, key)
             assert tag == "en" or (tag, key) in same_as_english or text != getattr(english, key), (tag, key, text)
-    assert {f.name for f in dataclasses.fields(Labels)} == set(LABEL_KEYS) and len(LABEL_KEYS) == 13
+    assert {f.name for f in dataclasses.fields(Labels)} == set(LABEL_KEYS) and len(LABEL_KEYS) == 16
     assert set(dataclasses.astuple(english)) == {*ENGLISH, "and"}  # what the tests of built pamphlets look for
 
 
@@ -251,7 +251,8 @@ def squash(text: str) -> str:
 
 
 ENGLISH = ("Photo:", "Translation by", "On the photograph in the original publication", "First published by", "Contents",
-           "Cover", "Licence:", "Title page", "Colophon", "Pages", "Landmarks", "Read it online")
+           "Cover", "Licence:", "Title page", "Colophon", "Pages", "Landmarks", "Read it online", "Also in:",
+           "Translated from", "Languages")
 
 
 @pytest.mark.parametrize("lang", ["uk", "pt", "tr"])

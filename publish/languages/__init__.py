@@ -33,6 +33,9 @@ class Labels:
     pages: str  # the EPUB's list of print pages
     landmarks: str  # the EPUB's landmarks
     read_online: str  # under the QR code
+    also_in: str  # before the other languages the text is published in: "Also in:"
+    translated_from: str  # a translation's credit, before the original's language (in itself): "Translated from"
+    languages: str  # the web edition's language switch, as screen readers name it
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ def render_html(config: Config, document: Document, layout: object) -> Output:
     text, faces = screen_characters(config, document), faces_for(document.body)
     urls = {f.file: _data_uri("font/woff", subset(font_path(config, f), text, "woff")) for f in faces}
     css = font_face_css(urls, faces) + stylesheet(config, "base.css", "web.css")
-    page = render(config, "web.html.j2", document, body=body, css=Markup(css.replace("</", "<\\/")))
+    page = render(config, "web.html.j2", document, body=body, css=Markup(css.replace("</", "<\\/")),
+                  link_editions=True)  # relative links to the other editions' pages work from --out, or at base_url
     for asset in document.assets:
         kind = IMAGE_TYPES[asset.path.suffix.lower()]
         page = page.replace(f'src="{escape(asset.href)}"', f'src="{_data_uri(kind, read_file(asset.path, (document.source.folder,), asset.href))}"')
