@@ -14,7 +14,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 SETTINGS = ("styles", "fonts", "templates", "press_icc", "signature", "paper_thickness", "raw_html", "theme",
-            "allowed_hosts", "render_timeout", "render_memory", "base_url")
+            "allowed_hosts", "render_timeout", "render_memory", "base_url", "formats")
 RAW_HTML = ("sanitise", "trusted")  # what happens to HTML written in a pamphlet's Markdown
 MAX_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: later dates cannot be written in a PDF or an EPUB
 
@@ -41,6 +41,7 @@ class Config:
     render_timeout: float = 300.0  # seconds one source may take to render in every format
     render_memory: int = 3072  # MB of address space one source's render may add
     base_url: str = ""  # where the web editions are published: the PDF and EPUB link other pamphlets there
+    formats: tuple[str, ...] = ()  # what `publish build` makes without --format (render.DEFAULT_FORMATS when empty)
 
     def find(self, kind: str, name: str) -> Path:
         """The first `kind/name` (styles, fonts, templates) in the project, then the defaults."""
@@ -87,6 +88,7 @@ def load_config(root: Path | str = ".") -> Config:
         render_timeout=_positive(settings, "render_timeout", 300.0, pyproject),
         render_memory=int(_positive(settings, "render_memory", 3072, pyproject)),
         base_url=_base_url(settings.get("base_url", ""), pyproject),
+        formats=_formats(settings.get("formats"), pyproject),
     )
     _check_theme(config, pyproject)
     return config
@@ -146,6 +148,19 @@ def _base_url(value: object, pyproject: Path) -> str:
     if value == "" or (isinstance(value, str) and re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?(/[^\s?#]*)?", value)):
         return value
     raise fail(str(pyproject), "P133", f"base_url: {value!r} is not an http(s) address such as \"https://example.org/pamphlets/\"")
+
+
+def _formats(value: object, pyproject: Path) -> tuple[str, ...]:
+    """The default formats, named as --format names them."""
+    from .render import DEFAULT_FORMATS, FORMATS
+
+    if value is None:
+        return DEFAULT_FORMATS
+    if (isinstance(value, list) and value and all(isinstance(f, str) for f in value)
+            and all(f in FORMATS for f in value)):
+        return tuple(dict.fromkeys(value))
+    raise fail(str(pyproject), "P133", f"formats: {value!r} is not a list of formats such as "
+               f"[\"pdf\", \"leaflet\"] (formats: {', '.join(FORMATS)})")
 
 
 def _positive(settings: dict, key: str, default: float, pyproject: Path) -> float:

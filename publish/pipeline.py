@@ -27,7 +27,7 @@ from .dist import (
     write_set,
 )
 from .errors import Diagnostic, PublishError
-from .render import FORMATS
+from .render import DEFAULT_FORMATS, FORMATS
 
 # What every build imports whatever its formats; the parent imports it, and what the formats asked for import
 # (render.FORMATS), before forking, so that no child pays for it again (or has to map it under its memory budget).
@@ -64,7 +64,7 @@ def build(
     """Build every source under `paths` into `out`; failed sources are reported, the rest still built. A source
     whose inputs have not changed since its last build is taken from the build cache (cache.py) unless `force`."""
     config = load_config(root)
-    formats = tuple(formats or FORMATS)
+    formats = tuple(formats or config.formats or DEFAULT_FORMATS)  # without --format: [tool.publish] formats, else every default format
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(unknown)} (choose from {', '.join(FORMATS)})")
