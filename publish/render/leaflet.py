@@ -57,7 +57,8 @@ def leaflet_html(config: Config, document: Document, photo: bool) -> str:
     between_pamphlets(root, config.base_url)
     # The imprint is a note at the foot of the last side, and a note is laid out from a span in a paragraph (as
     # notes.for_print makes them): its paragraphs become block spans.
-    imprint = re.sub(r"<(/?)p\b", r"<\1span", render(config, "imprint.html.j2", document).strip())
+    imprint = re.sub(r"</p>\s+<p\b", "</p><p", render(config, "imprint.html.j2", document).strip())  # no blank lines
+    imprint = re.sub(r"<(/?)p\b", r"<\1span", imprint)
     return render(config, "leaflet.html.j2", document, body=Markup(serialize(root)), photo=photo,
                   imprint=Markup(imprint), qr=_qr_code(document.meta.source_url))
 
@@ -86,8 +87,9 @@ def fit(config: Config, document: Document) -> tuple[Fit, tuple[Diagnostic, ...]
     photo = bool(document.meta.image)
     if photo and lay_out(SIZES[-1], True).sides > sides:
         photo = False
-        found.append(Diagnostic(display, 1, 1, "P182", "the lead photo is left out of the leaflet: with it, the text "
-                                "does not fit on as few sides", "note"))
+        found.append(Diagnostic(display, 1, 1, "P182", f"the lead photo {document.meta.image} is left out of the "
+                                f"leaflet: with it, the text does not fit on {sides} sides even at {SIZES[-1]:g} pt",
+                                "note"))
     if sides > SIDES[0]:
         found.append(Diagnostic(display, 1, 1, "P180", f"the text does not fit one leaflet sheet (two sides) even at "
                                 f"{SIZES[-1]:g} pt: the leaflet takes two sheets, four sides", "warning"))
