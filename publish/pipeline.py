@@ -100,7 +100,7 @@ def check(paths: Iterable[str | Path] | None = None, *, root: str | Path = ".", 
 
     config = load_config(root)
     files, problems = _discover(config, paths)
-    problems += collisions(config, files, tuple(FORMATS))[1]
+    problems += collisions(config, files, config.formats or DEFAULT_FORMATS)[1]  # as `build` would find them
     lint = partial(_lint, config)
     if files and budget.available() and not os.environ.get("PUBLISH_DEBUG"):  # pathological Markdown is bounded here too
         importlib.import_module("publish.markup")
