@@ -338,6 +338,7 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
         return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P900", message),), True)
     checked, fallbacks = _preflight(config, document, outputs)
     found = document.warnings + edition.warnings + tuple(d for o in outputs for d in o.warnings) + checked
+    found = tuple(dict.fromkeys(found))  # what two layouts of the text say alike (the A5 edition's, the leaflet's): once
     drawn_in = "the PDFs" if any(FORMATS[o.format].pdf for o in outputs) else "the EPUB's cover"  # what WeasyPrint draws
     found = missing_glyphs(config, document, found, fallbacks, drawn_in)  # one warning for them all, not one per drawing
     found = _strict(found) if strict else found

@@ -204,3 +204,16 @@ def test_formats_setting(tmp_path):
     with pytest.raises(PublishError) as caught:
         load_config(tmp_path)
     assert [d.code for d in caught.value.diagnostics] == ["P133"] and "flyer" in caught.value.diagnostics[0].message
+
+
+@pytest.mark.parametrize("formats", [["leaflet"], ["pdf", "leaflet"]])
+def test_a_language_without_hyphenation_is_said_once(tmp_path, formats):
+    from publish import build
+
+    (tmp_path / "source").mkdir()
+    (tmp_path / "source" / "kk.md").write_text("---\ntitle: Үндеу\nauthor: Біреу\nlang: kk\n---\n\n"
+                                               "Барлық елдердің пролетарлары, бірігіңдер!\n", encoding="utf-8")
+    manifest = build(out=tmp_path / "dist", root=tmp_path, formats=formats)
+    assert manifest.ok and [a.format for a in manifest.artifacts] == formats
+    assert [d.severity for d in manifest.diagnostics if d.code == "P170"] == ["note"]
+    assert "Барлық елдердің пролетарлары" in " ".join(text(tmp_path / "dist" / "kk.leaflet.pdf", 1, 1).split())

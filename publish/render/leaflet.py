@@ -14,7 +14,7 @@ from ..links import between_pamphlets
 from ..markup import Document
 from ..xhtml import parse, serialize
 from . import FORMATS, Output
-from .printed import PrintEdition, _qr_code
+from .printed import PrintEdition, _qr_code, ragged
 from .weasy import captured_logs, render_document
 
 SIZES = (10.5, 10.0, 9.5, 9.0, 8.5)  # pt, the pamphlet's body size down to the floor: tried largest first
@@ -110,4 +110,4 @@ def render_leaflet(config: Config, document: Document, edition: PrintEdition) ->
         data = chosen.laid_out.write_pdf(pdf_identifier=True)
     sides = -(-chosen.sides // 2) * 2  # an odd side count leaves the last back blank
     return Output("leaflet", FORMATS["leaflet"].filename(document.source.slug), two_copies(data, sides), sides,
-                  warnings=found + tuple(dict.fromkeys(logged)))  # each trial layout says the same
+                  warnings=found + tuple(dict.fromkeys(logged)) + ragged(document))  # each trial layout says the same
