@@ -262,7 +262,8 @@ def _warm_up(config: Config, formats: tuple[str, ...], files: list[Path]) -> Non
         import_weasyprint()
     for module in dict.fromkeys([*WARM, *(m for f in wanted for m in f.imports), *(f.renderer.split(":")[0] for f in wanted)]):
         importlib.import_module(module)
-    warm_templates(config)
+    # A format built only when asked for has a template of its own (<name>.html.j2): not compiled for other builds.
+    warm_templates(config, tuple(f"{f.name}.html.j2" for f in FORMATS.values() if not f.default and f.name not in formats))
     if prints:
         if "weasyprint" not in _WARMED:
             from weasyprint import HTML
