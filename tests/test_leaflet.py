@@ -50,13 +50,22 @@ def run(project: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """The seed, a 2,000-word and a 6,000-word statement, built once as leaflets (the project's only default format)."""
+    """The seed, a 2,000-word and a 6,000-word statement, the seed with a lead photo and a short text with one, built
+    once as leaflets (the project's only default format)."""
     root = tmp_path_factory.mktemp("leaflet")
     (root / "source").mkdir()
     shutil.copy(REPO / "source" / f"{SEED}.md", root / "source" / f"{SEED}.md")
     for name, words in (("long", 2000), ("huge", 6000)):
         (root / "source" / f"{name}.md").write_text(f"---\ntitle: A {name} statement\nauthor: Someone\n---\n\n"
                                                     f"{long_text(words)}\n\nThe last words of the {name} text.\n")
+    from PIL import Image
+
+    Image.new("RGB", (1500, 900), (155, 28, 19)).save(root / "source" / "rally.png")  # 317 ppi at the text's width
+    seed = (REPO / "source" / f"{SEED}.md").read_text(encoding="utf-8")
+    photo = "image: rally.png\nimage_alt: A rally\n"
+    (root / "source" / "pictured.md").write_text(seed.replace("caption:", photo + "caption:", 1), encoding="utf-8")
+    (root / "source" / "short.md").write_text(f"---\ntitle: A short call\nauthor: Someone\n{photo}---\n\n"
+                                              f"{long_text(150)}\n", encoding="utf-8")
     (root / "pyproject.toml").write_text('[tool.publish]\nformats = ["leaflet"]\n')
     return root, run(root, "build")
 
@@ -204,6 +213,32 @@ def test_formats_setting(tmp_path):
     with pytest.raises(PublishError) as caught:
         load_config(tmp_path)
     assert [d.code for d in caught.value.diagnostics] == ["P133"] and "flyer" in caught.value.diagnostics[0].message
+
+
+def images_on(pdf: Path) -> list[int]:
+    """The A4 sides (1-based) that draw an image, however deep in forms."""
+    import pypdfium2
+    from pypdfium2 import raw
+
+    return [n for n, page in enumerate(pypdfium2.PdfDocument(pdf), start=1)
+            if any(o.type == raw.FPDF_PAGEOBJ_IMAGE for o in page.get_objects(max_depth=8))]
+
+
+def test_the_lead_photo_sits_under_the_title_when_the_text_fits_with_it(project):
+    root, built = project
+    pdf = root / "dist" / "short.leaflet.pdf"
+    assert images_on(pdf) == [1]  # on the front, twice (one image drawn in each copy's form)
+    front = text(pdf, 1, 0)
+    assert front.index("A short call") < front.index("Someone") < front.index(long_text(150).split()[0])
+    assert "short.md" not in built.stderr  # fits, with nothing to say
+
+
+def test_a_lead_photo_that_keeps_the_text_from_fitting_is_left_out_with_a_note(project):
+    root, built = project
+    assert ("source/pictured.md:1:1: note P182: the lead photo rally.png is left out of the leaflet: with it, the text "
+            "does not fit on 2 sides even at 8.5 pt") in built.stderr
+    pdf = root / "dist" / "pictured.leaflet.pdf"
+    assert images_on(pdf) == [] and LAST_SENTENCE in " ".join(text(pdf, 2, 0).split())
 
 
 @pytest.mark.parametrize("formats", [["leaflet"], ["pdf", "leaflet"]])
