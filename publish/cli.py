@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
-from .render import FORMATS
+from .render import DEFAULT_FORMATS, FORMATS
 
 USAGE_ERROR = 2
 NAME_MAX = 255  # bytes in one file name, on Linux's and macOS's file systems
@@ -74,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build sources into --out")
     build.add_argument("paths", nargs="*", metavar="PATH", type=_path, help="source file, source folder or folder of sources (default: source/)")
     build.add_argument("--out", default="dist", type=_path, help="output folder (default: dist/)")
-    build.add_argument("--format", dest="formats", type=_formats, help=f"comma-separated: {','.join(FORMATS)} (default: all)")
+    build.add_argument("--format", dest="formats", type=_formats, help=f"comma-separated: {','.join(FORMATS)} (default: [tool.publish] formats, "
+                       f"else {','.join(DEFAULT_FORMATS)})")
     build.add_argument("--jobs", type=_jobs, default=1, help="sources built in parallel")
     build.add_argument("--shard", type=_shard, help="K/N: build only the K-th of N shares of the sources")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")

@@ -14,7 +14,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 SETTINGS = ("styles", "fonts", "templates", "press_icc", "signature", "paper_thickness", "raw_html", "theme",
-            "allowed_hosts", "render_timeout", "render_memory", "base_url")
+            "allowed_hosts", "render_timeout", "render_memory", "base_url", "formats")
 RAW_HTML = ("sanitise", "trusted")  # what happens to HTML written in a pamphlet's Markdown
 MAX_TIMEOUT = 86_400  # render_timeout: a day; a render longer than that has hung
 MAX_MEMORY = 1_048_576  # render_memory: a terabyte, in MB
@@ -43,6 +43,7 @@ class Config:
     render_timeout: float = 300.0  # seconds one source may take to render in every format
     render_memory: int = 3072  # MB of address space one source's render may add
     base_url: str = ""  # where the web editions are published: the PDF and EPUB link other pamphlets there
+    formats: tuple[str, ...] = ()  # what `publish build` makes without --format (render.DEFAULT_FORMATS when empty)
 
     def find(self, kind: str, name: str) -> Path:
         """The first `kind/name` (styles, fonts, templates) in the project, then the defaults."""
@@ -90,6 +91,7 @@ def load_config(root: Path | str = ".") -> Config:
         render_timeout=_number(settings, "render_timeout", 300.0, MAX_TIMEOUT, bad, "seconds"),
         render_memory=int(_number(settings, "render_memory", 3072, MAX_MEMORY, bad, "MB")),
         base_url=_base_url(settings.get("base_url", ""), bad),
+        formats=_formats(settings.get("formats"), bad),
     )
     _check_theme(config, bad)
     return config
@@ -195,6 +197,19 @@ def _base_url(value: object, bad: _Problem) -> str:
     if value == "" or (isinstance(value, str) and re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?(/[^\s?#]*)?", value)):
         return value
     raise bad("base_url", f"base_url: {_shown(value)} is not an http(s) address such as \"https://example.org/pamphlets/\"")
+
+
+def _formats(value: object, bad: _Problem) -> tuple[str, ...]:
+    """The default formats, named as --format names them."""
+    from .render import DEFAULT_FORMATS, FORMATS
+
+    if value is None:
+        return DEFAULT_FORMATS
+    if (isinstance(value, list) and value and all(isinstance(f, str) for f in value)
+            and all(f in FORMATS for f in value)):
+        return tuple(dict.fromkeys(value))
+    raise bad("formats", f"formats: {_shown(value)} is not a list of formats such as "
+              f"[\"pdf\", \"leaflet\"] (formats: {', '.join(FORMATS)})")
 
 
 def _number(settings: dict, key: str, default: float, most: float, bad: _Problem, unit: str) -> float:

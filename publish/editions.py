@@ -42,12 +42,13 @@ def _environment(template_dirs: tuple[Path, ...]):
     )
 
 
-def warm_templates(config: Config) -> None:
-    """Compile every edition template now (forked renders then find them compiled); missing ones fail later, as before."""
+def warm_templates(config: Config, skip: tuple[str, ...] = ()) -> None:
+    """Compile every edition template but `skip` now (forked renders then find them compiled); missing ones fail
+    later, as before."""
     from jinja2 import TemplateError
 
     environment = _environment(config.dirs("templates"))
-    for name in environment.list_templates(filter_func=lambda n: n.endswith(".j2")):
+    for name in environment.list_templates(filter_func=lambda n: n.endswith(".j2") and n not in skip):
         try:
             environment.get_template(name)
         except (TemplateError, PublishError):

@@ -173,17 +173,52 @@ def _geometry(reader) -> Geometry:
     return Geometry(box, min(1.0, SHEET[0] / 2 / width, SHEET[1] / height))
 
 
-def _draw(writer, page, reader, geometry: Geometry, placed: list[Placement]) -> None:
-    """Paint the placed pages on one side of a sheet, each a form clipped to its own half."""
+CUT_MARK = 8 * MM  # how far the leaflet's cut mark reaches in from each long edge: past a printer's unprinted margin
+
+
+def two_copies(pdf: bytes, sides: int = 0) -> bytes:
+    """A leaflet's A5 sides two-up on A4 landscape: each front twice on one side of a sheet, its back twice on the
+    other, with a cut mark at the middle of the long edges; deterministic.
+
+    Duplex printing flips on the short edge and a back is not rotated (see `sheets`): the back's left half lies
+    behind the front's right half, and both halves of a side carry the same page, so every back stands upright
+    behind a copy of its own front."""
+    from pypdf import PdfWriter
+
+    from .pdfs import read
+
+    reader = read(pdf)
+    geometry = _geometry(reader)
+    writer = PdfWriter()
+    x = SHEET[0] / 2
+    mark = f"q 0.3 w 0 G {_numbers((x, 0))} m {_numbers((x, CUT_MARK))} l S " \
+           f"{_numbers((x, SHEET[1] - CUT_MARK))} m {_numbers((x, SHEET[1]))} l S Q"
+    for side in range(max(sides, len(reader.pages))):  # front, back, front, back: an A4 side per A5 side, or blank
+        page = writer.add_blank_page(*SHEET)
+        if side < len(reader.pages):
+            _draw(writer, page, reader, geometry, [Placement(0, half, side, 0.0) for half in (0, 1)], mark)
+    copy_metadata(reader, writer)
+    writer._ID = _identifier(hashlib.md5(pdf + f"two copies, {sides} sides".encode()).digest())  # as in `impose`
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _draw(writer, page, reader, geometry: Geometry, placed: list[Placement], marks: str = "") -> None:
+    """Paint the placed pages on one side of a sheet, each a form clipped to its own half, then `marks`."""
     from pypdf.generic import ContentStream, DecodedStreamObject, DictionaryObject, NameObject
 
     if not placed:
         return
-    forms, operations = DictionaryObject(), []
+    forms, operations, made = DictionaryObject(), [], {}
     for placement in placed:
         name = f"/P{placement.half}"
-        forms[NameObject(name)] = _form(writer, reader.pages[placement.source], geometry.box)
+        if placement.source not in made:  # a page placed twice (the leaflet's copies) is one form, written once
+            made[placement.source] = _form(writer, reader.pages[placement.source], geometry.box)
+        forms[NameObject(name)] = made[placement.source]
         operations.append(_paint(name, placement, geometry))
+    if marks:
+        operations.append(marks)
     page[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): forms})
     stream = DecodedStreamObject()
     stream.set_data("\n".join(operations).encode("ascii"))

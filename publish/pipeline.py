@@ -27,7 +27,7 @@ from .dist import (
     write_set,
 )
 from .errors import Diagnostic, PublishError
-from .render import FORMATS
+from .render import DEFAULT_FORMATS, FORMATS
 
 # What every build imports whatever its formats; the parent imports it, and what the formats asked for import
 # (render.FORMATS), before forking, so that no child pays for it again (or has to map it under its memory budget).
@@ -66,7 +66,8 @@ def build(
     whose inputs have not changed since its last build is taken from the build cache (cache.py) unless `force`.
     `progress(source, done, total)` is called before the first source (done 0) and as each one is done."""
     config = load_config(root)
-    formats = tuple(dict.fromkeys(formats or FORMATS))  # html twice is html once (the command line says so: P134)
+    # without --format: [tool.publish] formats, else every default format; html twice is html once
+    formats = tuple(dict.fromkeys(formats or config.formats or DEFAULT_FORMATS))
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(unknown)} (choose from {', '.join(FORMATS)})")
@@ -106,7 +107,7 @@ def check(paths: Iterable[str | Path] | None = None, *, root: str | Path = ".", 
 
     config = load_config(root)
     files, problems = _discover(config, paths)
-    problems += collisions(config, files, tuple(FORMATS))[1]
+    problems += collisions(config, files, config.formats or DEFAULT_FORMATS)[1]  # as `build` would find them
     lint = partial(_lint, config)
     if files and budget.available() and not os.environ.get("PUBLISH_DEBUG"):  # pathological Markdown is bounded here too
         importlib.import_module("publish.markup")
@@ -295,7 +296,8 @@ def _warm_up(config: Config, formats: tuple[str, ...], files: list[Path]) -> Non
         import_weasyprint()
     for module in dict.fromkeys([*WARM, *(m for f in wanted for m in f.imports), *(f.renderer.split(":")[0] for f in wanted)]):
         importlib.import_module(module)
-    warm_templates(config)
+    # A format built only when asked for has a template of its own (<name>.html.j2): not compiled for other builds.
+    warm_templates(config, tuple(f"{f.name}.html.j2" for f in FORMATS.values() if not f.default and f.name not in formats))
     if prints:
         if "weasyprint" not in _WARMED:
             from weasyprint import HTML
@@ -373,6 +375,7 @@ def build_source(config: Config, path: Path, formats: tuple[str, ...], strict: b
         return SourceResult(display, lang, (), (Diagnostic(display, 1, 1, "P900", message),), True)
     checked, fallbacks = _preflight(config, document, outputs)
     found = document.warnings + edition.warnings + tuple(d for o in outputs for d in o.warnings) + checked
+    found = tuple(dict.fromkeys(found))  # what two layouts of the text say alike (the A5 edition's, the leaflet's): once
     drawn_in = "the PDFs" if any(FORMATS[o.format].pdf for o in outputs) else "the EPUB's cover"  # what WeasyPrint draws
     found = missing_glyphs(config, document, found, fallbacks, drawn_in)  # one warning for them all, not one per drawing
     found = _strict(found) if strict else found

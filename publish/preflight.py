@@ -26,7 +26,8 @@ class ImageUse:
 
 def preflight(data: bytes, fmt: str, path: str, image_names: dict[tuple[int, int], str] | None = None,
               project_fonts: frozenset[str] | None = None, drawn: bool = True) -> list[Diagnostic]:
-    """Every problem in a PDF of format pdf, press or booklet: errors (unembedded fonts, wrong boxes) and warnings.
+    """Every problem in a PDF of format pdf, press, booklet or leaflet (A4 sheets, as the booklet's): errors
+    (unembedded fonts, wrong boxes) and warnings.
 
     `project_fonts` are the normalised names of the fonts the project ships; any other font is a system fallback.
     Without `drawn`, what the pages draw (image resolution, text) is not read: the caller read the same pages in

@@ -1,4 +1,5 @@
-"""Contact sheets: every page of a built PDF on one PNG, as facing spreads, and the booklet's sheets on another."""
+"""Contact sheets: every page of a built PDF on one PNG, as facing spreads, and the booklet's and the leaflet's sheets
+on others."""
 
 from __future__ import annotations
 
@@ -83,7 +84,8 @@ def spreads_per_row(count: int) -> int:
 
 
 def proof(paths: Iterable[str | Path] | None = None, *, root: str | Path = ".", out: str | Path = "dist") -> ProofResult:
-    """Write `<slug>.proof.png` and `<slug>.booklet.proof.png` in `out` for every source under `paths`."""
+    """Write `<slug>.proof.png`, `<slug>.booklet.proof.png` and (for a built leaflet) `<slug>.leaflet.proof.png` in
+    `out` for every source under `paths`."""
     from .config import load_config
     from .pipeline import _discover, _display, _within
     from .sources import slug_of
@@ -104,17 +106,22 @@ def proof(paths: Iterable[str | Path] | None = None, *, root: str | Path = ".", 
 
 
 def _proof_source(out_dir: Path, slug: str, display: str, shown_out: str) -> tuple[list[Path], list[Diagnostic]]:
-    """Both sheets of one source and any warning; a missing reading PDF is an error, a missing booklet a warning."""
-    pdf, booklet = out_dir / f"{slug}.pdf", out_dir / f"{slug}.booklet.pdf"
-    if not pdf.is_file():
+    """The sheets of one source and any warning: a missing reading PDF is an error (unless the leaflet is all there
+    is), a missing booklet a warning; a leaflet, which is built only when asked for, gets its sheet when it is there."""
+    pdf, booklet, leaflet = (out_dir / f"{slug}{suffix}" for suffix in (".pdf", ".booklet.pdf", ".leaflet.pdf"))
+    sheets, warnings = [], []
+    if pdf.is_file():
+        sheets.append((out_dir / f"{slug}.proof.png", contact_sheet(_read(pdf, display), title=pdf.name)))
+        if booklet.is_file():
+            sheets.append((out_dir / f"{slug}.booklet.proof.png", booklet_sheet(_read(booklet, display), title=booklet.name)))
+        else:
+            warnings.append(Diagnostic(display, 1, 1, "P341", f"{slug}.booklet.pdf is not built in {shown_out}: no "
+                                       "booklet proof", "warning"))
+    elif not leaflet.is_file():
         raise PublishError([Diagnostic(display, 1, 1, "P340", f"{slug}.pdf is not built; run publish build first")])
-    sheets = [(out_dir / f"{slug}.proof.png", contact_sheet(_read(pdf, display), title=pdf.name))]
-    warnings = []
-    if booklet.is_file():
-        sheets.append((out_dir / f"{slug}.booklet.proof.png", booklet_sheet(_read(booklet, display), title=booklet.name)))
-    else:
-        warnings.append(Diagnostic(display, 1, 1, "P341", f"{slug}.booklet.pdf is not built in {shown_out}: no booklet proof",
-                                   "warning"))
+    if leaflet.is_file():
+        sheets.append((out_dir / f"{slug}.leaflet.proof.png", booklet_sheet(_read(leaflet, display), title=leaflet.name,
+                                                                            copies=True)))
     for target, data in sheets:
         write_atomic(target, data)
     return [target for target, _ in sheets], warnings
@@ -139,14 +146,16 @@ def contact_sheet(document, *, title: str = "") -> bytes:
     return _draw(document, grid, [(n, g, s, str(n)) for n, g, s in placed], f"{title} · {count} pages")
 
 
-def booklet_sheet(document, *, title: str = "") -> bytes:
-    """Each A4 sheet of an imposed booklet as a row: its front, then its back, each labelled."""
+def booklet_sheet(document, *, title: str = "", copies: bool = False) -> bytes:
+    """Each A4 sheet of an imposed booklet (or of a leaflet, two `copies` to a sheet) as a row: its front, then its
+    back, each labelled."""
     document = _open(document)
     count = len(document)
     grid = Grid(_slot_size(document, 2 * PAGE_WIDTH), 1, count, 2)
     placed = [(n + 1, n, 0, f"sheet {n // 2 + 1} {'back' if n % 2 else 'front'}") for n in range(count)]
     sheets = -(-count // 2)
-    return _draw(document, grid, placed, f"{title} · {sheets} sheet{'s' if sheets != 1 else ''}, printed both sides")
+    what = ", two copies to a sheet, cut in the middle" if copies else ""
+    return _draw(document, grid, placed, f"{title} · {sheets} sheet{'s' if sheets != 1 else ''}, printed both sides{what}")
 
 
 def _open(document):

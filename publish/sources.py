@@ -17,7 +17,7 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # A translation's file name ends in its language, lower-cased: source/<slug>.<lang>.md, source/<slug>/index.<lang>.md.
 EDITION = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
 # The words of the file names publish writes (render/__init__.py FORMATS, proof.py), each with one: never a language.
-OUTPUT_WORDS = {"press": "{}.press.pdf", "booklet": "{}.booklet.pdf", "proof": "{}.proof.png", "pdf": "{}.pdf",
+OUTPUT_WORDS = {"press": "{}.press.pdf", "booklet": "{}.booklet.pdf", "leaflet": "{}.leaflet.pdf", "proof": "{}.proof.png", "pdf": "{}.pdf",
                 "epub": "{}.epub", "html": "{}.html", "png": "{}.proof.png", "json": "manifest.json"}
 NOT_LANGUAGES = frozenset(OUTPUT_WORDS) | {"md"}  # a.md.md is a slip, not a text in a language "md"
 DATE = re.compile(r"^\d{4}(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")

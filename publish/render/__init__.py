@@ -31,6 +31,7 @@ class Format:
     prints: bool = False  # made from the A5 print edition, so needs WeasyPrint's layout
     pdf: bool = False  # a PDF: preflight reads it back after the build and `check` does again
     imports: tuple[str, ...] = ()  # what the renderer imports, loaded before the build forks
+    default: bool = True  # built when neither --format nor [tool.publish] formats names the formats
 
     def filename(self, slug: str) -> str:
         return f"{slug}{self.suffix}"
@@ -52,4 +53,8 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("epub", ".epub", "publish.render.epub:render_epub", "EPUB 3 with the print edition's page numbers",
            prints=True, imports=(*_PRINT, "ebooklib.epub", "pypdfium2", "lxml.etree")),
     Format("html", ".html", "publish.render.html:render_html", "one self-contained web page", imports=("lxml.etree",)),
+    Format("leaflet", ".leaflet.pdf", "publish.render.leaflet:render_leaflet",
+           "a short text on one A5 sheet, both sides, two copies to an A4 sheet (only when asked for)",
+           pdf=True, imports=_PRINT, default=False),
 )}
+DEFAULT_FORMATS = tuple(name for name, f in FORMATS.items() if f.default)

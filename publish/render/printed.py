@@ -98,12 +98,7 @@ class PrintEdition:
         if self._laid_out is None:
             with captured_logs(self.document) as found:
                 self._laid_out = layout_print(self.config, self.document, f"@page {{ bleed: {BLEED}mm }}")
-            lang = self.document.meta.lang
-            found.extend(_without_qr_code(self.document))
-            if not hyphenates(lang):  # said once per source, as a note: --strict does not fail on it
-                found.append(Diagnostic(self.document.source.display, 1, 1, "P170", f"no hyphenation dictionary for "
-                                        f"{lang!r}: the text is set ragged-right, without hyphens", "note"))
-            self.warnings += tuple(found)
+            self.warnings += tuple(found) + tuple(_without_qr_code(self.document)) + ragged(self.document)
         return self._laid_out
 
     def trimmed(self, pages=None):
@@ -129,6 +124,16 @@ class PrintEdition:
             data = cover.write_pdf()
         self.warnings += tuple(found)
         return data
+
+
+def ragged(document: Document) -> tuple[Diagnostic, ...]:
+    """P170 when the text's language has no hyphenation dictionary, as a note (--strict does not fail on it); the
+    pipeline says it once however many layouts set the text."""
+    lang = document.meta.lang
+    if hyphenates(lang):
+        return ()
+    return (Diagnostic(document.source.display, 1, 1, "P170", f"no hyphenation dictionary for {lang!r}: the text is "
+                       "set ragged-right, without hyphens", "note"),)
 
 
 def trimmed(laid_out, pages=None):
