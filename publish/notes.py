@@ -62,8 +62,10 @@ def for_print(root) -> None:
         sup.getparent().replace(sup, span)
 
 
-def for_screen(root, epub: bool) -> list[tuple[object, object]]:
-    """Calls become noterefs; each note becomes an aside with a numbered backlink ("1.", not an arrow).
+def for_screen(root, epub: bool, label: str = "Note") -> list[tuple[object, object]]:
+    """Calls become noterefs; each note becomes an aside with a numbered backlink ("1.", not an arrow), named
+    "`label` 1" (in the text's language): a screen reader that does not know doc-footnote takes an aside for a
+    complementary landmark, and two of them in a file must have names that tell them apart.
 
     Returns (call, aside) pairs in reading order, for the caller to place each aside after the section that calls
     it: Apple Books and Kobo pop up an epub:type="footnote" aside from its noteref. A note called only from another
@@ -86,7 +88,7 @@ def for_screen(root, epub: bool) -> list[tuple[object, object]]:
             continue
         seen.add(note_id)
         a.set("id", sup.get("id"))
-        aside = _aside(notes[note_id], note_id, a.text, sup.get("id"), epub)
+        aside = _aside(notes[note_id], note_id, a.text, sup.get("id"), epub, label)
         leading = a if leading is None else leading
         asides.append((leading, aside))
         pending.extend((inner, inner_id, leading) for inner, inner_id in reversed(list(_calls(aside))))
@@ -97,9 +99,10 @@ def for_screen(root, epub: bool) -> list[tuple[object, object]]:
     return asides
 
 
-def _aside(note, note_id: str, number: str, call_id: str, epub: bool):
-    """The note's blocks in an aside, its first paragraph opening with the number linked back to the call."""
-    aside = element("aside", None, id=note_id, role="doc-footnote")
+def _aside(note, note_id: str, number: str, call_id: str, epub: bool, label: str):
+    """The note's blocks in an aside named "`label` `number`", its first paragraph opening with the number linked
+    back to the call."""
+    aside = element("aside", None, id=note_id, role="doc-footnote", aria_label=f"{label} {number}")
     aside.set("class", "footnote")
     if epub:
         aside.set(EPUB_TYPE, "footnote")

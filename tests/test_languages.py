@@ -66,7 +66,7 @@ def test_every_shipped_language_has_a_whole_record():
     assert sorted(r.tag for r in RECORDS.values()) == sorted(SHIPPED)
     english = RECORDS["en"].labels
     # words English shares with them: a French or Italian colophon is a "colophon", French pages are "pages"
-    same_as_english = {("fr", "colophon"), ("fr", "pages"), ("it", "colophon")}
+    same_as_english = {("fr", "colophon"), ("fr", "pages"), ("it", "colophon"), ("fr", "note")}
     for tag in SHIPPED:
         record = find(tag)
         assert isinstance(record, Language) and record.tag == tag
@@ -77,7 +77,7 @@ def test_every_shipped_language_has_a_whole_record():
             text = getattr(record.labels, key)
             assert text.strip(), (tag, key)
             assert tag == "en" or (tag, key) in same_as_english or text != getattr(english, key), (tag, key, text)
-    assert {f.name for f in dataclasses.fields(Labels)} == set(LABEL_KEYS) and len(LABEL_KEYS) == 16
+    assert {f.name for f in dataclasses.fields(Labels)} == set(LABEL_KEYS) and len(LABEL_KEYS) == 18
     assert set(dataclasses.astuple(english)) == {*ENGLISH, "and"}  # what the tests of built pamphlets look for
 
 
@@ -252,7 +252,7 @@ def squash(text: str) -> str:
 
 ENGLISH = ("Photo:", "Translation by", "On the photograph in the original publication", "First published by", "Contents",
            "Cover", "Licence:", "Title page", "Colophon", "Pages", "Landmarks", "Read it online", "Also in:",
-           "Translated from", "Languages")
+           "Translated from", "Languages", "QR code", "Note")
 
 
 @pytest.mark.parametrize("lang", ["uk", "pt", "tr"])

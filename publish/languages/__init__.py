@@ -33,6 +33,8 @@ class Labels:
     pages: str  # the EPUB's list of print pages
     landmarks: str  # the EPUB's landmarks
     read_online: str  # under the QR code
+    qr_code: str  # the QR code's title, before its address: "QR code"
+    note: str  # a footnote's name to screen readers, before its number: "Note"
     also_in: str  # before the other languages the text is published in: "Also in:"
     translated_from: str  # a translation's credit, before the original's language (in itself): "Translated from"
     languages: str  # the web edition's language switch, as screen readers name it

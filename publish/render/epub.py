@@ -75,7 +75,7 @@ def _parts(config: Config, document: Document) -> tuple[dict[str, str], dict[str
     labels = labels_for(document.meta.lang)
     root = parse(document.body)
     between_pamphlets(root, config.base_url)
-    asides = notes.for_screen(root, epub=True)
+    asides = notes.for_screen(root, epub=True, label=labels.note)
     split, where = chapters.split(root, asides)
     title = document.plain["title"]
     parts = {"titlepage.xhtml": render(config, "epub.html.j2", document, part="titlepage", part_title=labels.title_page)}

@@ -12,6 +12,7 @@ from ..config import Config
 from ..editions import render, stylesheet
 from ..fetch import read_file
 from ..fonts import faces_for, font_face_css, font_path, screen_characters, subset
+from ..labels import labels_for
 from ..markup import Document
 from ..sources import IMAGE_TYPES
 from ..xhtml import parse, serialize
@@ -22,7 +23,7 @@ def render_html(config: Config, document: Document, layout: object) -> Output:
     """Render the web edition; fonts are WOFF subsets of the page's own characters (WOFF2 would save a sixth of the
     page's size, gzipped, for five times the build time: brotli at its best is slow)."""
     root = parse(document.body)
-    for _, aside in notes.for_screen(root, epub=False):
+    for _, aside in notes.for_screen(root, epub=False, label=labels_for(document.meta.lang).note):
         root.append(aside)  # notes after the text, each with a link back to its call
     body = Markup(serialize(root))
     text, faces = screen_characters(config, document), faces_for(document.body)

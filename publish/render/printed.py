@@ -15,6 +15,7 @@ from ..links import between_pamphlets
 from ..markup import Document
 from ..outline import SECTION, nest
 from ..xhtml import parse, serialize
+from . import tagging
 from .weasy import captured_logs, render_document
 
 BLEED = 3  # mm on every side beyond the trim, in the press file
@@ -43,7 +44,7 @@ def print_html(config: Config, document: Document) -> str:
     return render(config, "print.html.j2", document, body=Markup(serialize(root)),
                   contents=nest(document.headings) if sections >= CONTENTS_FROM else (),
                   chapters=sections_open_pages(document.meta.section_breaks, sections, len("".join(root.itertext()).split())),
-                  qr=_qr_code(document.meta.source_url))
+                  qr=_qr_code(document.meta.source_url, qr_alt(document)))
 
 
 def sections_open_pages(choice: str, sections: int, words: int) -> bool:
@@ -54,10 +55,18 @@ def sections_open_pages(choice: str, sections: int, words: int) -> bool:
     return sections >= CONTENTS_FROM and words >= PAGE_PER_SECTION_FROM * sections
 
 
+def qr_alt(document: Document) -> str:
+    """The back cover's QR code's title, "QR code: <source_url>", by which the tagged PDF finds it (render/tagging.py)."""
+    from ..labels import labels_for
+
+    url = document.meta.source_url
+    return f"{labels_for(document.meta.lang).qr_code}: {url}" if url else ""
+
+
 @lru_cache(maxsize=16)
-def _qr_code(url: str):
-    """An inline SVG QR code for `url` (medium error correction), drawn in the text colour; "" for an address longer
-    than the largest QR code holds (2,331 bytes), which PrintEdition warns about (P126)."""
+def _qr_code(url: str, title: str = ""):
+    """An inline SVG QR code for `url` (medium error correction), drawn in the text colour, titled `title`; "" for an
+    address longer than the largest QR code holds (2,331 bytes), which PrintEdition warns about (P126)."""
     from markupsafe import Markup
 
     if not url:
@@ -65,7 +74,7 @@ def _qr_code(url: str):
     import segno
 
     try:
-        svg = segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True)
+        svg = segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True, title=title or None)
     except segno.DataOverflowError:
         return ""
     return Markup(svg.replace('stroke="#000"', 'stroke="currentColor"'))
@@ -74,7 +83,7 @@ def _qr_code(url: str):
 def _without_qr_code(document: Document) -> list[Diagnostic]:
     """P126, at source_url's line, when the back cover has no QR code because the address does not fit in one."""
     url = document.meta.source_url
-    if not url or _qr_code(url):
+    if not url or _qr_code(url, qr_alt(document)):
         return []
     line, col = document.source.key_lines.get("source_url", (1, 1))
     return [Diagnostic(document.source.display, line, col, "P126", f"source_url is {len(url.encode()):,} bytes long, "
@@ -107,11 +116,12 @@ class PrintEdition:
         return trimmed(self.laid_out(), pages)
 
     def pdf(self) -> bytes:
-        """The A5 PDF: trim size, tagged (PDF/UA-1), its /ID derived from its content."""
+        """The A5 PDF: trim size, tagged (PDF/UA-1, with what render/tagging.py adds), its /ID derived from its content."""
         if self._pdf is None:
             pages = self.trimmed()  # laid out first: the layout's warnings are said once, by laid_out
             with captured_logs(self.document) as found:
-                self._pdf = pages.write_pdf(pdf_identifier=True, pdf_variant="pdf/ua-1")
+                self._pdf = pages.write_pdf(pdf_identifier=True, pdf_variant="pdf/ua-1",
+                                            finisher=tagging.finisher(qr_alt(self.document)))
             self.warnings += tuple(found)
         return self._pdf
 
