@@ -43,9 +43,20 @@ def validate_outputs(out: Path, shown_as: str | None = None, config: Config | No
             found.extend(preflight(data, kind.name, shown, project_fonts=fonts))
         elif artifact.get("format") == "epub":
             found.extend(epubcheck(path))
+    found.extend(pdf_ua(out, shown_as, artifacts))
     if config:  # what changed at the source since the build, or is in the folder unlisted
         found.extend(everything_in(out, shown_as or str(out), config.root, [])[1])
     return found
+
+
+def pdf_ua(out: Path, shown_as: str | None, artifacts: list[dict]) -> list[Diagnostic]:
+    """The tagged A5 PDFs (format pdf) by the PDF/UA checkers that are installed (publish/accessibility.py), all
+    files in one run of each; the press and booklet files are for printers and carry no tags."""
+    from .accessibility import diagnostics
+
+    paths = {out / Path(a["path"]).name: f"{shown_as or out}/{Path(a['path']).name}" for a in artifacts
+             if a.get("format") == "pdf" and (out / Path(a["path"]).name).is_file()}
+    return diagnostics(paths)
 
 
 def listed_formats(out: Path) -> dict[str, int]:

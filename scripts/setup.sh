@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what publish needs on a Debian or Ubuntu machine, idempotently.
 #   scripts/setup.sh build   Debian libraries for WeasyPrint, and a virtualenv (.venv) holding publish
-#   scripts/setup.sh test    the same, plus poppler-utils, Java, Chromium, Calibre, EPUBCheck and Ace by DAISY,
-#                            and the linters of the GitHub workflows and action (actionlint, zizmor, shellcheck)
+#   scripts/setup.sh test    the same, plus poppler-utils, Java, Chromium, Calibre, EPUBCheck, Ace by DAISY, axe-core,
+#                            the PDF/UA checkers (pdfua, outloud) and the linters of the GitHub workflows and action
+#                            (actionlint, zizmor, shellcheck)
 #   scripts/setup.sh system  the Debian libraries for WeasyPrint only (the GitHub action, action.yml, installs
 #                            publish itself in a virtualenv of its own)
 set -euo pipefail
@@ -58,6 +59,11 @@ if [ "$purpose" = test ] && [ ! -f .cache/icc/ISOcoated_v2_300_bas.icc ]; then
   (cd .cache/icc/deb && { apt-get download -qq scribus-data >/dev/null 2>&1 || { $sudo apt-get update -qq && apt-get download -qq scribus-data >/dev/null; }; } && dpkg-deb -x scribus-data_*.deb x)
   cp .cache/icc/deb/x/usr/share/scribus/profiles/ISOcoated_v2_300_bas.icc .cache/icc/deb/x/usr/share/scribus/profiles/ISOcoated_v2_300_bas.txt .cache/icc/
   rm -rf .cache/icc/deb
+fi
+
+if [ "$purpose" = test ] && [ ! -f .cache/axe/node_modules/axe-core/axe.min.js ]; then
+  # axe-core, run in Chromium on the web edition and the EPUB's documents (tests/test_accessibility.py).
+  npm install --prefix .cache/axe --ignore-scripts --no-audit --no-fund --loglevel=error axe-core@4.14.1 >/dev/null
 fi
 
 if [ "$purpose" = test ] && [ ! -x .cache/ace/node_modules/.bin/ace-puppeteer ]; then
