@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 
 from . import __version__
@@ -173,12 +174,12 @@ def everything_in(folder: Path, shown: str, root: Path, fresh: list[Artifact]) -
     """Every artifact in `folder`: this run's, then earlier runs' still there (from the manifest there, or found by
     name beside a source of the project), each older one marked stale when its source changed or went since it was
     built; and a warning naming each stale one."""
-    made = {a.path for a in fresh}
     found = {a.path: a for a in fresh}
+    state = cache(lambda source: source_digest(source.read_bytes()))  # a source's five files: one read of it
     for entry in _listed(folder / "manifest.json"):
         name = str(entry.get("path", ""))
-        if name not in made and name not in found and _artifact_name(name) and (folder / name).is_file():
-            found[name] = _earlier(folder / name, entry, root)
+        if name not in found and _artifact_name(name)[0] and (folder / name).is_file():
+            found[name] = _earlier(folder / name, entry, root, state)
     for path in sorted(folder.iterdir()):
         fmt, slug = _artifact_name(path.name)
         if fmt and path.name not in found and path.is_file():
@@ -186,7 +187,7 @@ def everything_in(folder: Path, shown: str, root: Path, fresh: list[Artifact]) -
             source = next((s for s in (Path("source") / f"{slug}.md", Path("source") / base / f"index{dot}{lang}.md")
                            if (root / s).is_file()), None)
             if source:  # a file of ours no manifest lists (one deleted, or a build of an older version)
-                found[path.name] = _earlier(path, {"format": fmt, "source": source.as_posix()}, root)
+                found[path.name] = _earlier(path, {"format": fmt, "source": source.as_posix()}, root, state)
     artifacts = _ordered(found.values())
     warnings = tuple(Diagnostic(f"{shown}/{a.path}", 1, 1, "P165", _why_stale(a, root), "warning") for a in artifacts if a.stale)
     return artifacts, warnings
@@ -245,10 +246,10 @@ def _artifact_name(name: str) -> tuple[str, str]:
     return "", ""
 
 
-def _earlier(path: Path, entry: dict, root: Path) -> Artifact:
+def _earlier(path: Path, entry: dict, root: Path, state) -> Artifact:
     """An artifact an earlier run wrote, as its manifest entry says when the file is still what the entry
     describes; stale when its source is gone or differs from the state it was built from (for an entry that does
-    not say which state, when the source is newer than the file)."""
+    not say which state, when the source is newer than the file). `state(path)` is a source's source_digest."""
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     described = entry.get("sha256") == sha
@@ -258,7 +259,7 @@ def _earlier(path: Path, entry: dict, root: Path) -> Artifact:
     if not source_path:
         stale = True
     elif built_from:
-        stale = source_digest(source_path.read_bytes()) != built_from
+        stale = state(source_path) != built_from
     else:
         stale = source_path.stat().st_mtime > path.stat().st_mtime
     pages = entry.get("pages") if described else _pages(data)
