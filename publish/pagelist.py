@@ -111,8 +111,8 @@ def _text_stream(parts):
             for child in node:
                 if isinstance(child.tag, str):
                     walk(file, child)
-        if node.tail:
-            chunks.append((file, node, "tail", node.tail))
+        if node.tail and local_name(node) not in ("body", "html"):  # text after the body is no page's: a marker
+            chunks.append((file, node, "tail", node.tail))          # put there is outside the document (RSC-005)
 
     for file, tree in parts:
         walk(file, tree)
