@@ -71,9 +71,13 @@ def _fallbacks(fonts: list, project_fonts: frozenset[str] | None) -> list[str]:
 
 
 def _ours(name: str, project_fonts: frozenset[str]) -> bool:
-    """One of the project's fonts, or one slanted from it: a face with no italic of its own (PT Sans, PT Mono)
-    set in italics is drawn from its upright file, and named "PT-Sans-Oblique"."""
-    return name in project_fonts or (name.endswith("oblique") and name.removesuffix("oblique") in project_fonts)
+    """One of the project's fonts, or one slanted or emboldened from it: a face with no italic or bold of its own
+    (PT Sans, PT Mono) set so is drawn from the file it has, and named "PT-Sans-Oblique", "PT-Mono-Bold"."""
+    for synthesised in ("", "oblique", "bold"):
+        name = name.removesuffix(synthesised)
+        if name in project_fonts:
+            return True
+    return False
 
 
 def image_names(assets) -> dict[tuple[int, int], str]:

@@ -367,8 +367,10 @@ def test_italics_of_a_face_without_an_italic_are_not_taken_for_a_fallback_font(t
     (tmp_path / "source").mkdir()
     (tmp_path / "source" / "i.md").write_text(
         '---\ntitle: "The *Real* Story"\nsubtitle: "A **bold** `code` claim"\nauthor: A\nsummary: "With `code` inside"\n'
-        "---\n\n## A *heading* with emphasis\n\nText.\n", encoding="utf-8")
+        "---\n\n## A *heading* with emphasis\n\nText with **`bold code`**.\n\n- a list\n    - nested\n        - deeper\n",
+        encoding="utf-8")
     manifest = build([tmp_path / "source"], out=tmp_path / "dist", root=tmp_path, formats=["pdf"])
     assert manifest.ok and not manifest.diagnostics, [str(d) for d in manifest.diagnostics]
     fonts = subprocess.run(["pdffonts", str(tmp_path / "dist" / "i.pdf")], capture_output=True, text=True, check=True).stdout
-    assert "PT-Sans-Bold-Oblique" in fonts and "PT-Mono-Oblique" in fonts  # what the test is about
+    assert "PT-Sans-Bold-Oblique" in fonts and "PT-Mono-Oblique" in fonts and "PT-Mono-Bold" in fonts  # what it is about
+    assert "DejaVu" not in fonts  # nested lists' bullets are the text face's own (it has no ◦ or ▪)
